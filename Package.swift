@@ -1,0 +1,65 @@
+// swift-tools-version: 6.0
+// ferry: move container images across air gaps. Module layering is described in README.md
+// ("Architecture"); each C library is imported by exactly one module.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "ferry",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "ferry", targets: ["ferry"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries (Debian -dev packages), each behind one Swift module.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
+                       providers: [.apt(["libarchive-dev"])]),
+
+        .target(name: "FerryCore",
+                dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+        .target(name: "FerryArchive", dependencies: ["FerryCore", "CArchive"], swiftSettings: strict),
+        .target(name: "FerryHTTP", dependencies: ["FerryCore", "CCurl"], swiftSettings: strict),
+        .target(name: "FerryRegistry",
+                dependencies: ["FerryCore", "FerryHTTP", .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .target(name: "FerryBundle",
+                dependencies: ["FerryCore", "FerryArchive", "FerryRegistry",
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .target(name: "FerryCLI",
+                dependencies: ["FerryCore", "FerryRegistry", "FerryBundle",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
+        .executableTarget(name: "ferry",
+                          dependencies: ["FerryCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
+
+        // Test support: starts real registries (Debian docker-registry), a token server,
+        // a fault-injecting proxy, and pushes generated images. Not shipped.
+        .target(name: "FerryTestSupport", path: "Tests/FerryTestSupport",
+                resources: [.copy("Resources")]),
+
+        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerryArchiveTests", dependencies: ["FerryArchive", "FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerryRegistryTests",
+                    dependencies: ["FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "FerryBundleTests",
+                    dependencies: ["FerryBundle", "FerryArchive", "FerryRegistry", "FerryCore", "FerryTestSupport"],
+                    swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,183 @@
+public import FerryCore
+
+/// A member found by `TarScanner`: its resolved name, type, and where its data lies.
+public struct ScannedTarMember: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable { case file, directory, symlink, hardlink, other(UInt8) }
+    public var name: String
+    public var kind: Kind
+    public var size: Int64
+    public var headerOffset: Int64
+    public var dataOffset: Int64
+    public var linkTarget: String?
+}
+
+/// Reads the member table of an UNCOMPRESSED tar straight from its headers, with byte offsets.
+///
+/// This is how a seekable bundle is indexed in one pass without extracting it: each member's
+/// data can then be read in place (`pread`) and in parallel. Understands ustar, pax (`x`,
+/// `g`) and GNU long names (`L`, `K`); verifies every header checksum; reports trailing
+/// non-zero bytes after the end-of-archive marker.
+public struct TarScanner {
+    public let file: PositionalFile
+
+    public init(file: PositionalFile) { self.file = file }
+
+    /// All members in order, and whether non-zero bytes follow the end-of-archive marker.
+    public func scan() throws -> (members: [ScannedTarMember], trailingGarbage: Bool) {
+        let fileSize = try file.size()
+        var members: [ScannedTarMember] = []
+        var offset: Int64 = 0
+        var pendingPath: String?
+        var pendingLink: String?
+        var pendingSize: Int64?
+        var block = [UInt8](repeating: 0, count: TarHeader.blockSize)
+        while true {
+            guard offset + Int64(TarHeader.blockSize) <= fileSize else {
+                throw FerryArchiveError.truncated(path: file.path, member: nil)
+            }
+            try readFully(&block, at: offset)
+            if block.allSatisfy({ $0 == 0 }) {
+                let trailing = try hasNonZero(from: offset, to: fileSize)
+                return (members, trailing)
+            }
+            try verifyChecksum(block, at: offset)
+            let type = block[156]
+            var size = try parseNumber(block[124..<136], at: offset)
+            if let pendingSize { size = pendingSize }
+            let dataOffset = offset + Int64(TarHeader.blockSize)
+            guard dataOffset + size <= fileSize else {
+                throw FerryArchiveError.truncated(path: file.path, member: pendingPath ?? Self.string(block[0..<100]))
+            }
+            let next = dataOffset + size + Int64(TarHeader.padding(size))
+            switch type {
+            case UInt8(ascii: "x"), UInt8(ascii: "g"):
+                let records = try readData(at: dataOffset, size: size, limit: 1 << 20, header: offset)
+                if type == UInt8(ascii: "x") {
+                    for (key, value) in Self.paxRecords(records) {
+                        switch key {
+                        case "path": pendingPath = value
+                        case "linkpath": pendingLink = value
+                        case "size": pendingSize = Int64(value)
+                        default: break
+                        }
+                    }
+                }
+            case UInt8(ascii: "L"), UInt8(ascii: "K"):
+                let data = try readData(at: dataOffset, size: size, limit: 1 << 20, header: offset)
+                let text = Self.string(data[...])
+                if type == UInt8(ascii: "L") { pendingPath = text } else { pendingLink = text }
+            default:
+                var name = Self.string(block[0..<100])
+                let magic = Self.string(block[257..<262])
+                if pendingPath == nil && magic == "ustar" {
+                    let prefix = Self.string(block[345..<500])
+                    if !prefix.isEmpty { name = prefix + "/" + name }
+                }
+                let kind: ScannedTarMember.Kind
+                switch type {
+                case 0, UInt8(ascii: "0"), UInt8(ascii: "7"): kind = .file
+                case UInt8(ascii: "5"): kind = .directory
+                case UInt8(ascii: "2"): kind = .symlink
+                case UInt8(ascii: "1"): kind = .hardlink
+                default: kind = .other(type)
+                }
+                let link = pendingLink ?? (kind == .symlink || kind == .hardlink ? Self.string(block[157..<257]) : nil)
+                members.append(ScannedTarMember(name: pendingPath ?? name, kind: kind,
+                                                size: kind == .file ? size : 0, headerOffset: offset,
+                                                dataOffset: dataOffset, linkTarget: link))
+                pendingPath = nil
+                pendingLink = nil
+                pendingSize = nil
+            }
+            offset = next
+        }
+    }
+
+    private func readFully(_ buffer: inout [UInt8], at offset: Int64) throws {
+        let count = buffer.count
+        var done = 0
+        try buffer.withUnsafeMutableBytes { raw in
+            while done < count {
+                let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[done...]), at: offset + Int64(done))
+                guard n > 0 else { throw FerryArchiveError.truncated(path: file.path, member: nil) }
+                done += n
+            }
+        }
+    }
+
+    private func readData(at offset: Int64, size: Int64, limit: Int64, header: Int64) throws -> [UInt8] {
+        guard size <= limit else {
+            throw FerryArchiveError.malformedHeader(path: file.path, offset: header, reason: "extended header of \(size) bytes")
+        }
+        var data = [UInt8](repeating: 0, count: Int(size))
+        try readFully(&data, at: offset)
+        return data
+    }
+
+    private func hasNonZero(from offset: Int64, to end: Int64) throws -> Bool {
+        var position = offset
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while position < end {
+            let n = try chunk.withUnsafeMutableBytes { try file.read(into: $0, at: position) }
+            guard n > 0 else { break }
+            if chunk[..<n].contains(where: { $0 != 0 }) { return true }
+            position += Int64(n)
+        }
+        return false
+    }
+
+    private func verifyChecksum(_ block: [UInt8], at offset: Int64) throws {
+        let stored = try parseNumber(block[148..<156], at: offset)
+        var sum: Int64 = 0
+        for (i, byte) in block.enumerated() { sum += (148..<156).contains(i) ? 0x20 : Int64(byte) }
+        guard sum == stored else {
+            throw FerryArchiveError.malformedHeader(path: file.path, offset: offset, reason: "checksum \(stored) does not match \(sum)")
+        }
+    }
+
+    /// Octal (NUL/space terminated) or GNU base-256 (high bit set) numbers.
+    private func parseNumber(_ field: ArraySlice<UInt8>, at offset: Int64) throws -> Int64 {
+        if let first = field.first, first & 0x80 != 0 {
+            var value: Int64 = Int64(first & 0x7f)
+            for byte in field.dropFirst() {
+                guard value < (Int64.max >> 8) else {
+                    throw FerryArchiveError.malformedHeader(path: file.path, offset: offset, reason: "number out of range")
+                }
+                value = value << 8 | Int64(byte)
+            }
+            return value
+        }
+        var value: Int64 = 0
+        var seenDigit = false
+        for byte in field {
+            if byte == 0 || byte == 0x20 { if seenDigit { break } else { continue } }
+            guard byte >= 0x30 && byte <= 0x37, value < (Int64.max >> 3) else {
+                throw FerryArchiveError.malformedHeader(path: file.path, offset: offset, reason: "bad octal number")
+            }
+            value = value * 8 + Int64(byte - 0x30)
+            seenDigit = true
+        }
+        return value
+    }
+
+    static func string(_ bytes: ArraySlice<UInt8>) -> String {
+        String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    static func paxRecords(_ data: [UInt8]) -> [(String, String)] {
+        var records: [(String, String)] = []
+        var index = 0
+        while index < data.count {
+            guard let space = data[index...].firstIndex(of: 0x20),
+                  let length = Int(String(decoding: data[index..<space], as: UTF8.self)),
+                  length > 0, index + length <= data.count else { break }
+            let record = data[(space + 1)..<(index + length - 1)]
+            if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
+                records.append((String(decoding: record[..<equals], as: UTF8.self),
+                                String(decoding: record[(equals + 1)...], as: UTF8.self)))
+            }
+            index += length
+        }
+        return records
+    }
+}

@@ -1,0 +1,191 @@
+import FerryArchive
+public import FerryCore
+public import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a ferry bundle: one tar that is an OCI layout, a docker-archive and carries the
+/// content index (`formats/ferry-bundle/SPEC.md`).
+///
+/// The whole tar is planned before the first blob arrives (sizes come from the manifests), so
+/// each blob has a fixed slot and all of them are written in parallel, straight into place,
+/// hashed on the way: every byte is written once and never copied. Until `commit`, the file is
+/// `.<name>.ferry-partial` in the output's directory with a journal of verified blobs beside
+/// it; a rerun with the same plan re-checks the journaled slots and fetches only the rest.
+/// `commit` fsyncs and renames, so the output name only ever holds a complete bundle.
+public final class BundleWriter: ImageDestination, @unchecked Sendable {
+    public let outputPath: String
+    let partialPath: String
+    let journalPath: String
+    let created: Date
+    // Set once in `begin`, read-only afterwards (hence @unchecked Sendable).
+    private var file: PositionalFile?
+    private var journal: BundleJournal?
+    private var layout = TarLayout()
+    private var blobSlots: [Digest: TarLayout.Slot] = [:]
+    private var contentIndexBytes: [UInt8] = []
+
+    public init(outputPath: String, created: Date = Date()) {
+        self.outputPath = outputPath
+        let directory = FileSystem.directoryName(outputPath)
+        let base = String(outputPath.split(separator: "/").last ?? "bundle.tar")
+        partialPath = "\(directory)/.\(base).ferry-partial"
+        journalPath = partialPath + ".journal"
+        self.created = created
+    }
+
+    public func begin(_ plan: CopyPlan) async throws -> Set<Digest> {
+        let directory = FileSystem.directoryName(outputPath)
+        guard FileSystem.isDirectory(directory) else {
+            throw FerryBundleError.output(path: outputPath, reason: "directory \(directory) does not exist")
+        }
+        guard !FileSystem.isDirectory(outputPath) else {
+            throw FerryBundleError.output(path: outputPath, reason: "is a directory (use a trailing / or --layout for a layout directory)")
+        }
+        try planLayout(plan)
+        let planID = planIdentity()
+        let slots = blobSlots
+        let layout = self.layout
+        let (file, journal, reused) = try await Blocking.run { [partialPath, journalPath] in
+            try BundleJournal.open(partialPath: partialPath, journalPath: journalPath, planID: planID,
+                                   totalSize: layout.totalSize, slots: slots, plan: plan)
+        }
+        self.file = file
+        self.journal = journal
+        let metadata = try metadataMembers(plan)
+        try await Blocking.run { [layout] in
+            for slot in layout.slots { try file.write(slot.header, at: slot.headerOffset) }
+            for (slot, bytes) in metadata { try file.write(bytes, at: slot.dataOffset) }
+            for blob in plan.blobs {
+                guard let bytes = blob.bytes, let slot = slots[blob.descriptor.digest] else { continue }
+                // In-memory blobs were verified when fetched (or built here); check again, cheaply.
+                try Self.verify(bytes, blob.descriptor)
+                try file.write(bytes, at: slot.dataOffset)
+            }
+            try file.write(TarHeader.endOfArchive, at: layout.endOfMembers)
+        }
+        return reused.union(plan.blobs.filter { $0.bytes != nil }.map(\.descriptor.digest))
+    }
+
+    public func target(for blob: CopyPlan.Blob) throws -> any BlobWriteSession {
+        guard let file, let journal, let slot = blobSlots[blob.descriptor.digest] else {
+            throw FerryBundleError.output(path: outputPath, reason: "blob \(blob.descriptor.digest) is not in the plan")
+        }
+        return SlotWriter(file: file, offset: slot.dataOffset, descriptor: blob.descriptor, journal: journal)
+    }
+
+    public func commit() async throws -> DestinationResult {
+        guard let file, let journal else { throw FerryBundleError.output(path: outputPath, reason: "commit before begin") }
+        let total = layout.totalSize
+        let digest = DigestHasher.digest(of: contentIndexBytes)
+        try await Blocking.run { [partialPath, outputPath] in
+            try file.sync()
+            try file.close()
+            try FileSystem.commitRename(from: partialPath, to: outputPath)
+            try journal.remove()
+        }
+        return DestinationResult(path: outputPath, contentIndexDigest: digest, bytesWritten: total)
+    }
+
+    /// Plans the member order: metadata, then directories, then every blob. The content index
+    /// records blob offsets that depend on its own padded size, so its size is fixed first by
+    /// iterating until it stops changing (twice at most in practice).
+    private func planLayout(_ plan: CopyPlan) throws {
+        let fixed = try fixedMetadata(plan)
+        var assumedSize = 0
+        for _ in 0..<8 {
+            var layout = TarLayout()
+            for (name, bytes) in fixed { try layout.append(TarMember(name: name, size: Int64(bytes.count))) }
+            try layout.append(TarMember(name: ContentIndex.memberName, size: Int64(assumedSize)))
+            try layout.append(TarMember(name: "blobs", size: 0, kind: .directory))
+            try layout.append(TarMember(name: "blobs/sha256", size: 0, kind: .directory))
+            var slots: [Digest: TarLayout.Slot] = [:]
+            for blob in plan.blobs {
+                guard blob.descriptor.digest.algorithm == .sha256 else {
+                    throw FerryBundleError.output(path: outputPath, reason: "blob \(blob.descriptor.digest): only sha256 blobs can be bundled")
+                }
+                slots[blob.descriptor.digest] = try layout.append(TarMember(name: blob.descriptor.digest.layoutPath, size: blob.descriptor.size))
+            }
+            let offsets = slots.mapValues(\.dataOffset)
+            let bytes = try BundleMetadata.contentIndex(plan, offsets: offsets, created: created).encoded()
+            if bytes.count == assumedSize {
+                self.layout = layout
+                blobSlots = slots
+                contentIndexBytes = bytes
+                return
+            }
+            assumedSize = bytes.count
+        }
+        throw FerryBundleError.output(path: outputPath, reason: "content index size did not settle")
+    }
+
+    private func fixedMetadata(_ plan: CopyPlan) throws -> [(String, [UInt8])] {
+        let entries = plan.images.map(BundleMetadata.indexEntry)
+        let docker = try BundleMetadata.encoder().encode(BundleMetadata.dockerManifest(plan.images))
+        return [("oci-layout", BundleMetadata.ociLayout),
+                ("index.json", try BundleMetadata.indexJSON(entries)),
+                ("manifest.json", Array(docker)),
+                ("repositories", try BundleMetadata.repositories(plan.images))]
+    }
+
+    private func metadataMembers(_ plan: CopyPlan) throws -> [(TarLayout.Slot, [UInt8])] {
+        var members = try fixedMetadata(plan)
+        members.append((ContentIndex.memberName, contentIndexBytes))
+        return members.compactMap { name, bytes in
+            layout.slots.first { $0.member.name == name }.map { ($0, bytes) }
+        }
+    }
+
+    /// Identifies the blob layout, so a rerun knows whether the journaled slots still apply.
+    private func planIdentity() -> String {
+        var hasher = DigestHasher()
+        for slot in layout.slots where slot.member.kind == .file {
+            hasher.update(Array("\(slot.member.name) \(slot.dataOffset) \(slot.member.size)\n".utf8))
+        }
+        hasher.update(Array("total \(layout.totalSize)\n".utf8))
+        return hasher.finalize().description
+    }
+
+    static func verify(_ bytes: [UInt8], _ descriptor: Descriptor) throws {
+        var verifier = BlobVerifier(descriptor)
+        try bytes.withUnsafeBytes { try verifier.update($0) }
+        try verifier.finish()
+    }
+}
+
+/// Writes one blob into its slot of the bundle, hashing as it goes.
+final class SlotWriter: BlobWriteSession, @unchecked Sendable {
+    private let file: PositionalFile
+    private let offset: Int64
+    private let journal: BundleJournal
+    private let mutex = Mutex()
+    private var verifier: BlobVerifier
+
+    init(file: PositionalFile, offset: Int64, descriptor: Descriptor, journal: BundleJournal) {
+        self.file = file
+        self.offset = offset
+        self.journal = journal
+        verifier = BlobVerifier(descriptor)
+    }
+
+    var received: Int64 { mutex.withLock { verifier.received } }
+
+    func write(_ buffer: UnsafeRawBufferPointer) throws {
+        try mutex.withLock {
+            let position = verifier.received
+            try verifier.update(buffer)
+            try file.write(buffer, at: offset + position)
+        }
+    }
+
+    func restart() throws {
+        mutex.withLock { verifier = BlobVerifier(digest: verifier.expectedDigest, size: verifier.expectedSize) }
+    }
+
+    func finish() throws {
+        let digest = try mutex.withLock { try verifier.finish() }
+        try journal.record(digest)
+    }
+}

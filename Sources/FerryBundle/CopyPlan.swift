@@ -1,0 +1,59 @@
+public import FerryCore
+
+/// Everything one run writes: the images and ONE pool of distinct blobs.
+///
+/// Each blob appears once however many images share it. Blobs already in memory (manifests,
+/// indexes, configs) carry their bytes; layers are fetched during the transfer.
+public struct CopyPlan: Sendable {
+    public struct Blob: Sendable {
+        public let descriptor: Descriptor
+        /// The bytes when already fetched and verified (manifests, configs).
+        public let bytes: [UInt8]?
+        /// Index into `images` of every image that needs this blob (for error reports).
+        public var users: [Int]
+        /// The image to fetch it from (the first user).
+        public let origin: ImageReference
+    }
+
+    public let images: [ResolvedImage]
+    public private(set) var blobs: [Blob] = []
+
+    /// Orders blobs as the bundle stores them: indexes and manifests, then configs, then
+    /// layers; each group in first-seen order.
+    public init(images: [ResolvedImage]) {
+        self.images = images
+        var position: [Digest: Int] = [:]
+        var pool: [(group: Int, blob: Blob)] = []
+        func add(_ descriptor: Descriptor, bytes: [UInt8]?, user: Int, group: Int) {
+            if let existing = position[descriptor.digest] {
+                if !pool[existing].blob.users.contains(user) { pool[existing].blob.users.append(user) }
+                return
+            }
+            position[descriptor.digest] = pool.count
+            pool.append((group, Blob(descriptor: descriptor, bytes: bytes, users: [user], origin: images[user].source)))
+        }
+        for (user, image) in images.enumerated() {
+            for manifest in image.manifests { add(manifest.descriptor, bytes: manifest.bytes, user: user, group: 0) }
+            for node in image.images { add(node.manifest.config, bytes: node.config, user: user, group: 1) }
+            let omitted = Set(image.omitted.map(\.digest))
+            for node in image.images {
+                for layer in node.manifest.layers where !omitted.contains(layer.digest) {
+                    add(layer, bytes: nil, user: user, group: 2)
+                }
+            }
+        }
+        // Stable: groups in order, first-seen order inside each group.
+        blobs = (0...2).flatMap { group in pool.filter { $0.group == group }.map(\.blob) }
+    }
+
+    /// Sum of the distinct blobs' sizes.
+    public var uniqueBytes: Int64 { blobs.reduce(0) { $0 + $1.descriptor.size } }
+
+    /// Bytes that would have been stored twice or more without a shared pool.
+    public var dedupSavedBytes: Int64 {
+        blobs.reduce(0) { $0 + Int64($1.users.count - 1) * $1.descriptor.size }
+    }
+
+    /// Names of the images that use a blob.
+    public func users(of blob: Blob) -> [String] { blob.users.map { images[$0].name } }
+}

@@ -1,0 +1,19 @@
+public import FerryCore
+
+/// Facts the use cases report while they run. The CLI turns them into progress bars or log
+/// lines; the library never prints.
+public enum ProgressEvent: Sendable {
+    case resolving(image: String)
+    case resolved(image: String, digest: Digest, platforms: [Platform])
+    case warning(String)
+    /// The transfer plan: distinct blobs and their bytes, and what is already present.
+    case planned(blobs: Int, bytes: Int64, presentBlobs: Int, presentBytes: Int64)
+    case blobStarted(Digest, size: Int64)
+    /// `count` more bytes arrived (may be negative when a transfer restarts from zero).
+    case bytes(Int64)
+    case blobFinished(Digest, size: Int64)
+    case finished
+}
+
+/// Receives progress events from any thread; must be cheap and must not block.
+public typealias ProgressHandler = @Sendable (ProgressEvent) -> Void

@@ -1,0 +1,88 @@
+import ArgumentParser
+import FerryBundle
+import FerryCore
+import FerryHTTP
+import FerryRegistry
+import Foundation
+import Logging
+
+/// How to reach registries and authenticate; shared by every command that talks to one.
+struct RegistryOptions: ParsableArguments {
+    @Option(name: .customLong("insecure-registry"),
+            help: ArgumentHelp("Registry (host:port) that may use plain HTTP and unverified TLS. Repeatable. Loopback registries may always fall back to plain HTTP.", valueName: "host:port"))
+    var insecureRegistries: [String] = []
+
+    @Option(name: .customLong("tls-verify"), help: "Verify TLS certificates (--tls-verify=false to disable for every registry).")
+    var tlsVerify: Bool = true
+
+    @Option(name: .customLong("cert-dir"), help: ArgumentHelp("Directory of extra CA certificates (*.crt, *.pem) trusted in addition to the system's.", valueName: "dir"))
+    var certDirectory: String?
+
+    @Option(name: .customLong("authfile"), help: ArgumentHelp("Credentials file (containers auth.json or docker config.json). Default: $REGISTRY_AUTH_FILE, then $XDG_RUNTIME_DIR/containers/auth.json, then ~/.docker/config.json.", valueName: "path"))
+    var authFile: String?
+
+    @Option(name: .customLong("creds"), help: ArgumentHelp("Username and password for the registry, as user:password. Only for commands that talk to ONE registry.", valueName: "user:password"))
+    var creds: String?
+
+    @Option(name: .customLong("retries"), help: "Attempts per request on connection errors, 5xx and 429.")
+    var retries: Int = 5
+
+    /// The credential providers in precedence order: `--creds`, then the auth file.
+    func credentials(registries: Set<String>) throws -> any CredentialProvider {
+        var providers: [any CredentialProvider] = []
+        if let creds {
+            guard let credential = Credential(userColonPassword: creds) else {
+                throw ValidationError("--creds must be user:password")
+            }
+            guard registries.count <= 1 else {
+                throw ValidationError("--creds would send one password to several registries (\(registries.sorted().joined(separator: ", "))); use --authfile")
+            }
+            providers.append(StaticCredentials(credential))
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if let path = AuthFile.locate(explicit: authFile, environment: environment) {
+            let explicitlyNamed = authFile != nil || environment["REGISTRY_AUTH_FILE"].map { !$0.isEmpty } == true
+            if FileManager.default.fileExists(atPath: path) || explicitlyNamed {
+                providers.append(try AuthFile(path: path))
+            }
+        }
+        return ChainedCredentials(providers)
+    }
+
+    func makeClient(registries: Set<String>, jobs: Int, logger: Logger) throws -> RegistryClient {
+        for registry in insecureRegistries where registry.isEmpty || registry.contains("/") {
+            throw ValidationError("--insecure-registry takes host[:port], got \"\(registry)\"")
+        }
+        guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
+        let http = HTTPClient(configuration: HTTPConfiguration(maximumConcurrentTransfers: max(jobs, 1) + 2,
+                                                               userAgent: "ferry/\(FerryVersion.current)"))
+        let configuration = RegistryConfiguration(insecureRegistries: Set(insecureRegistries), tlsVerify: tlsVerify,
+                                                  certDirectory: certDirectory,
+                                                  retry: RetryPolicy(maximumAttempts: retries))
+        return RegistryClient(http: http, configuration: configuration, credentials: try credentials(registries: registries),
+                              logger: logger)
+    }
+}
+
+/// Output and logging options shared by every command.
+struct OutputOptions: ParsableArguments {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+
+    @Option(name: .customLong("format"), help: "Output format on stdout: text or json.")
+    var format: Format = .text
+
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress or informational logs on stderr (errors still print).")
+    var quiet = false
+
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "More logs on stderr (repeat for debug: -vv). Secrets are never logged.")
+    var verbosity: Int
+
+    var logLevel: Logger.Level {
+        if quiet { return .error }
+        switch verbosity {
+        case 0: return .warning
+        case 1: return .info
+        default: return .debug
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import ArgumentParser
+import FerryArchive
+import FerryBundle
+import FerryCore
+import FerryHTTP
+import FerryRegistry
+
+/// The one place errors become messages and exit codes (listed in `ferry --help`).
+enum ErrorReporter {
+    static func exit(for error: any Error, terminal: Terminal) -> any Error {
+        if error is ValidationError || error is ExitCode || error is CleanExit { return error }
+        terminal.clearProgress()
+        terminal.err("ferry: error: \(describe(error))\n")
+        return ExitCode(code(for: error))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        String(describing: error)
+    }
+
+    static func code(for error: any Error) -> Int32 {
+        switch error {
+        case is CancellationError:
+            return 130
+        case is InputError:
+            return 65
+        case let error as FerryCoreError:
+            switch error {
+            case .digestMismatch, .sizeMismatch, .sizeExceeded: return 76
+            case .io: return 74
+            default: return 65
+            }
+        case let error as FerryBundleError:
+            switch error {
+            case .image(_, _, let underlying), .blob(_, _, _, let underlying): return code(for: underlying)
+            case .descriptorMismatch: return 76
+            case .output: return 74
+            case .platformNotFound, .unsupportedMediaType, .noImages: return 65
+            }
+        case let error as RegistryError:
+            switch error {
+            case .unauthorized, .refusedRealm, .credentialHelper: return 77
+            case .authFile: return 65
+            case .manifestDigestMismatch, .uploadDigestMismatch: return 76
+            case .verification(let inner, _): return code(for: inner)
+            default: return 69
+            }
+        case is FerryHTTPError:
+            return 69
+        case is FerryArchiveError:
+            return 74
+        default:
+            return 1
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import ArgumentParser
+import FerryBundle
+import FerryCore
+import FerryRegistry
+import Foundation
+import Logging
+
+/// `ferry export`: images from registries into one bundle.
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Pull images from registries into one portable bundle.",
+        discussion: """
+        The bundle (-o FILE) is one uncompressed tar that is at the same time an OCI image layout, \
+        a docker-archive (manifest.json) and a ferry bundle with a content index \
+        (formats/ferry-bundle/SPEC.md). Every distinct blob is stored once. Every byte is checked \
+        against its digest as it arrives; digests never change.
+
+        The output appears under its name only when complete. A killed export leaves \
+        .NAME.ferry-partial beside it; running the same export again reuses what it verified.
+
+        With -o DIR/ (trailing slash) or --layout, ferry writes an OCI layout directory instead, \
+        adding to one that exists.
+
+        Platforms: all by default. --platform once: the image becomes that platform's own \
+        manifest (digest unchanged). --platform several times: a new index of just those \
+        (ferry warns, because that index's digest differs from the registry's).
+
+        At the end ferry prints the SHA-256 of the content index; record it out of band to \
+        prove later that the bundle is the one you made.
+
+        Examples:
+          ferry export docker.io/library/nginx:1.27 quay.io/org/app@sha256:… -o site-a.tar
+          ferry export -f images.txt -o site-a.tar --platform linux/amd64 --jobs 8
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Image references (docker grammar: nginx, host:port/ns/repo:tag, repo@sha256:…).", valueName: "image"))
+    var images: [String] = []
+
+    @Option(name: [.customShort("f"), .customLong("images-file")], help: ArgumentHelp("Image list: one reference per line, # comments; - for stdin.", valueName: "file"))
+    var imagesFile: String?
+
+    @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Bundle file to write, or a directory (trailing /) for an OCI layout.", valueName: "path"))
+    var output: String
+
+    @Flag(name: .customLong("layout"), help: "Write an OCI layout directory at --output instead of a bundle tar.")
+    var layout = false
+
+    @Option(name: .customLong("platform"), help: ArgumentHelp("Platform to keep, os/arch[/variant]. Repeatable. Default: all.", valueName: "os/arch[/variant]"))
+    var platforms: [String] = []
+
+    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Blobs transferred in parallel.")
+    var jobs: Int = 8
+
+    @OptionGroup var registry: RegistryOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        guard !output.isEmpty else { throw ValidationError("--output must not be empty") }
+    }
+
+    func run() async throws {
+        let terminal = Terminal()
+        let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
+        do {
+            // All input is parsed before any network traffic.
+            var references = try images.map { try ImageReference(parsing: $0) }
+            if let imagesFile { references += try ImageList.read(path: imagesFile) }
+            guard !references.isEmpty else { throw ValidationError("no images given: pass references or -f FILE") }
+            let platforms = try self.platforms.map { try Platform(parsing: $0) }
+            let asLayout = layout || output.hasSuffix("/")
+            let created = Self.creationDate()
+            let client = try registry.makeClient(registries: Set(references.map(\.registry)), jobs: jobs, logger: logger)
+            let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
+            let exporter = Exporter(source: RegistrySource(client: client), progress: renderer.handle)
+            let outputPath = Self.absolute(output)
+            let report = try await exporter.run(ExportOptions(
+                references: references, output: asLayout ? .layout(outputPath) : .bundle(outputPath),
+                platforms: platforms, jobs: jobs, created: created))
+            renderer.finish()
+            try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+        } catch {
+            throw ErrorReporter.exit(for: error, terminal: terminal)
+        }
+    }
+
+    /// `SOURCE_DATE_EPOCH` makes the content index's `created` reproducible.
+    static func creationDate() -> Date {
+        if let text = ProcessInfo.processInfo.environment["SOURCE_DATE_EPOCH"], let seconds = TimeInterval(text) {
+            return Date(timeIntervalSince1970: seconds)
+        }
+        return Date()
+    }
+
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return FileManager.default.currentDirectoryPath + "/" + path
+    }
+}

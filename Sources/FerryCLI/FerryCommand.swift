@@ -1,0 +1,33 @@
+public import ArgumentParser
+import FerryBundle
+
+/// `ferry`: move container images across air gaps.
+@available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)
+public struct FerryCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "ferry",
+        abstract: "Move container images across networks that have no route between them.",
+        discussion: """
+        ferry export pulls images from registries into ONE portable bundle: a tar that is an OCI \
+        image layout (skopeo oci-archive:, podman load, ctr import), a docker-archive (docker load, \
+        skopeo docker-archive:) and carries ferry's content index, all sharing one blob pool.
+
+        Output: data on stdout (JSON with --format json), logs and progress on stderr.
+
+        Exit codes:
+          0   success
+          1   failure not covered below
+          64  usage error (bad flag or argument)
+          65  bad input: an invalid image reference, image list, platform or auth file
+          69  a registry or network failure (not found, HTTP error, connection)
+          74  local I/O error (cannot write the output)
+          76  integrity failure: content did not match its digest or size
+          77  authentication or authorization refused
+          130 interrupted
+        """,
+        version: FerryVersion.current,
+        subcommands: [ExportCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,33 @@
+import FerryBundle
+import Foundation
+
+/// Prints a command's result on stdout: a human summary, or one JSON object.
+enum ReportPrinter {
+    static func print(_ report: ExportReport, format: OutputOptions.Format, terminal: Terminal) throws {
+        switch format {
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+            terminal.out(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+        case .text:
+            var lines: [String] = []
+            let width = min(max(report.images.map(\.reference.count).max() ?? 0, 10), 70)
+            for image in report.images {
+                let name = image.reference.padding(toLength: max(width, image.reference.count), withPad: " ", startingAt: 0)
+                let platforms = image.platforms.isEmpty ? "" : "  " + image.platforms.joined(separator: ",")
+                lines.append("\(name)  \(image.digest.prefix(19))…\(platforms)")
+            }
+            lines.append("")
+            lines.append("wrote \(report.output) (\(report.format), \(ByteCount.format(report.bytesWritten)))")
+            lines.append("\(report.images.count) images, \(report.blobCount) distinct blobs (\(ByteCount.format(report.uniqueBytes))); shared blobs saved \(ByteCount.format(report.dedupSavedBytes))")
+            lines.append("transferred \(report.blobsTransferred) blobs (\(ByteCount.format(report.bytesTransferred))), reused \(report.blobsReused) already verified")
+            if !report.omittedBlobs.isEmpty {
+                lines.append("not carried (non-distributable layers): \(report.omittedBlobs.joined(separator: ", "))")
+            }
+            if let digest = report.contentIndexDigest {
+                lines.append("content index: \(digest)")
+            }
+            terminal.out(lines.joined(separator: "\n") + "\n")
+        }
+    }
+}

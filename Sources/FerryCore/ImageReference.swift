@@ -1,0 +1,173 @@
+/// A normalised image reference: `registry/repository[:tag][@digest]`.
+///
+/// Follows the docker reference grammar (distribution's `reference` package) and Docker's
+/// normalisation: a name without a registry is on `docker.io`, and a single-component
+/// repository on Docker Hub lives under `library/`. `index.docker.io` is spelled `docker.io`.
+/// Parsing happens once, before any network traffic, and everything downstream uses the typed
+/// parts. Examples and edge cases: `formats/image-list/examples/references.tsv`.
+public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
+    /// Registry host, with port when given: `docker.io`, `quay.io`, `127.0.0.1:5000`.
+    public let registry: String
+    /// Repository path inside the registry: `library/nginx`.
+    public let repository: String
+    /// Tag, or nil. A reference with neither tag nor digest gets `latest`.
+    public let tag: String?
+    /// Digest pin, or nil. When present it is the identity of the image; the tag is informative.
+    public let digest: Digest?
+
+    public static let dockerHub = "docker.io"
+
+    public init(registry: String, repository: String, tag: String?, digest: Digest?) {
+        self.registry = registry
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+    }
+
+    /// Parses and normalises `text`.
+    public init(parsing text: String) throws(FerryCoreError) {
+        func fail(_ reason: String) -> FerryCoreError { .invalidReference(text, reason: reason) }
+        guard !text.isEmpty else { throw fail("empty reference") }
+        guard text.utf8.count <= 512 + 140 else { throw fail("too long") }
+        guard !text.contains(where: { $0.isWhitespace }) else { throw fail("contains whitespace") }
+
+        var remainder = Substring(text)
+        var digest: Digest?
+        if let at = remainder.firstIndex(of: "@") {
+            do {
+                digest = try Digest(parsing: String(remainder[remainder.index(after: at)...]))
+            } catch {
+                throw fail("bad digest: \(error.description)")
+            }
+            remainder = remainder[..<at]
+        }
+        var tag: String?
+        if let colon = remainder.lastIndex(of: ":"), !remainder[colon...].contains("/") {
+            let candidate = String(remainder[remainder.index(after: colon)...])
+            guard Self.isValidTag(candidate) else {
+                throw fail(candidate.isEmpty ? "empty tag" : "bad tag \"\(candidate.prefix(140))\" (letters, digits, _ . -; at most 128; not starting with . or -)")
+            }
+            tag = candidate
+            remainder = remainder[..<colon]
+        }
+        guard !remainder.isEmpty else { throw fail("missing repository name") }
+
+        var registry = Self.dockerHub
+        var path = String(remainder)
+        if let slash = remainder.firstIndex(of: "/") {
+            let first = String(remainder[..<slash])
+            if first.contains(".") || first.contains(":") || first == "localhost" || first.lowercased() != first {
+                guard Self.isValidRegistry(first) else { throw fail("bad registry host \"\(first)\"") }
+                registry = first
+                path = String(remainder[remainder.index(after: slash)...])
+            }
+        }
+        if registry == "index.docker.io" || registry == "registry-1.docker.io" { registry = Self.dockerHub }
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        for component in components where !Self.isValidPathComponent(component) {
+            throw fail(component.isEmpty
+                       ? "empty path component"
+                       : "bad repository component \"\(component.prefix(100))\" (lowercase letters, digits, and single . _ __ or runs of - between them)")
+        }
+        if registry == Self.dockerHub && components.count == 1 { path = "library/" + path }
+        guard (registry.utf8.count + 1 + path.utf8.count) <= 255 else { throw fail("name longer than 255 characters") }
+        if tag == nil && digest == nil { tag = "latest" }
+        self.init(registry: registry, repository: path, tag: tag, digest: digest)
+    }
+
+    /// The canonical full form: `docker.io/library/nginx:1.27`, `reg/app@sha256:…`,
+    /// `reg/app:1@sha256:…`.
+    public var description: String {
+        var text = "\(registry)/\(repository)"
+        if let tag { text += ":\(tag)" }
+        if let digest { text += "@\(digest)" }
+        return text
+    }
+
+    /// `registry/repository` without tag or digest.
+    public var name: String { "\(registry)/\(repository)" }
+
+    /// What to ask the registry for: the digest when pinned, else the tag.
+    public var manifestReference: String { digest?.description ?? tag ?? "latest" }
+
+    /// Docker's "familiar" short form used for `RepoTags`: `nginx:1.27`, `org/app:1`,
+    /// `quay.io/org/app:2`. Nil when the reference has no tag (docker-archive names are tags).
+    public var familiarTag: String? {
+        guard let tag else { return nil }
+        var name = self.name
+        if registry == Self.dockerHub {
+            name = repository.hasPrefix("library/") && repository.split(separator: "/").count == 2
+                ? String(repository.dropFirst("library/".count)) : repository
+        }
+        return "\(name):\(tag)"
+    }
+
+    /// The same repository with another tag or digest.
+    public func with(tag: String?, digest: Digest?) -> ImageReference {
+        ImageReference(registry: registry, repository: repository, tag: tag, digest: digest)
+    }
+
+    static func isValidTag(_ tag: String) -> Bool {
+        guard let first = tag.utf8.first, tag.utf8.count <= 128 else { return false }
+        func word(_ c: UInt8) -> Bool {
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f
+        }
+        return word(first) && tag.utf8.allSatisfy { word($0) || $0 == 0x2e || $0 == 0x2d }
+    }
+
+    /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
+    static func isValidPathComponent(_ component: Substring) -> Bool {
+        let bytes = Array(component.utf8)
+        guard !bytes.isEmpty else { return false }
+        func alnum(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) }
+        var i = 0
+        while i < bytes.count {
+            guard alnum(bytes[i]) else { return false }
+            while i < bytes.count && alnum(bytes[i]) { i += 1 }
+            if i == bytes.count { return true }
+            let start = i
+            if bytes[i] == 0x2e {
+                i += 1
+            } else if bytes[i] == 0x5f {
+                i += 1
+                if i < bytes.count && bytes[i] == 0x5f { i += 1 }
+            } else if bytes[i] == 0x2d {
+                while i < bytes.count && bytes[i] == 0x2d { i += 1 }
+            } else {
+                return false
+            }
+            guard i > start, i < bytes.count else { return false }
+        }
+        return true
+    }
+
+    /// `host[:port]` where host is DNS labels or an IPv4 address or a bracketed IPv6 address.
+    static func isValidRegistry(_ text: String) -> Bool {
+        var host = Substring(text)
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            let inside = host[host.index(after: host.startIndex)..<close]
+            guard !inside.isEmpty, inside.allSatisfy({ $0.isHexDigit || $0 == ":" }) else { return false }
+            host = host[host.index(after: close)...]
+            if host.isEmpty { return true }
+            guard host.hasPrefix(":") else { return false }
+            let port = host.dropFirst()
+            return !port.isEmpty && port.count <= 5 && port.allSatisfy(\.isASCIIDigitCharacter)
+        }
+        if let colon = host.lastIndex(of: ":") {
+            let port = host[host.index(after: colon)...]
+            guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCIIDigitCharacter) else { return false }
+            host = host[..<colon]
+        }
+        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
+        return !labels.isEmpty && labels.allSatisfy { label in
+            guard let first = label.first, let last = label.last, label.count <= 63 else { return false }
+            return first.isASCIIAlnum && last.isASCIIAlnum && label.allSatisfy { $0.isASCIIAlnum || $0 == "-" }
+        }
+    }
+}
+
+extension Character {
+    var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+    var isASCIIAlnum: Bool { isASCII && (isLetter || isNumber) }
+}
