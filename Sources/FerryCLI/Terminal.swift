@@ -9,6 +9,12 @@ import Glibc
 /// log line never interleave mid-line.
 final class Terminal: @unchecked Sendable {
     let stderrIsTerminal = isatty(STDERR_FILENO) == 1
+
+    init() {
+        // A closed stdout pipe (`ferry … | head`) or a credential helper that exits early must
+        // turn into an EPIPE error, not kill the process without a word.
+        signal(SIGPIPE, SIG_IGN)
+    }
     private let lock = NSLock()
     /// A progress line is on screen and must be erased before other stderr output.
     private var progressShown = false

@@ -56,13 +56,15 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         var path = String(remainder)
         if let slash = remainder.firstIndex(of: "/") {
             let first = String(remainder[..<slash])
-            if first.contains(".") || first.contains(":") || first == "localhost" || first.lowercased() != first {
+            // As containers/image: only a first component with "." or ":" or "localhost" is a
+            // registry, so "MyOrg/app" is an invalid repository rather than a host.
+            if first.contains(".") || first.contains(":") || first == "localhost" {
                 guard Self.isValidRegistry(first) else { throw fail("bad registry host \"\(first)\"") }
                 registry = first
                 path = String(remainder[remainder.index(after: slash)...])
             }
         }
-        if registry == "index.docker.io" || registry == "registry-1.docker.io" { registry = Self.dockerHub }
+        if registry == "index.docker.io" { registry = Self.dockerHub }
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         for component in components where !Self.isValidPathComponent(component) {
             throw fail(component.isEmpty
@@ -70,7 +72,12 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
                        : "bad repository component \"\(component.prefix(100))\" (lowercase letters, digits, and single . _ __ or runs of - between them)")
         }
         if registry == Self.dockerHub && components.count == 1 { path = "library/" + path }
-        guard (registry.utf8.count + 1 + path.utf8.count) <= 255 else { throw fail("name longer than 255 characters") }
+        guard path.utf8.count <= 255 else { throw fail("repository path longer than 255 characters") }
+        // A bare 64-hex name looks like an image ID; Docker refuses it as a name, and so do we.
+        if registry == Self.dockerHub && components.count == 1 && path.utf8.count == 64 + "library/".count
+            && remainder.utf8.count == 64 && remainder.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) {
+            throw fail("a 64-character hex string is an image ID, not a name")
+        }
         if tag == nil && digest == nil { tag = "latest" }
         self.init(registry: registry, repository: path, tag: tag, digest: digest)
     }

@@ -73,7 +73,7 @@ public struct AuthFile: CredentialProvider {
         // registry/namespace keys: the longest prefix of "registry/repository" wins.
         let full = repository.map { "\(host)/\($0)" } ?? host
         let match = auths.keys
-            .filter { key in key == host || (full.hasPrefix(key) && full.dropFirst(key.count).first == "/") }
+            .filter { key in key == host || key == full || (full.hasPrefix(key) && full.dropFirst(key.count).first == "/") }
             .max { $0.count < $1.count }
         if let helper = credHelpers[host] {
             return try CredentialHelper(name: helper).get(server: Self.helperServer(host))
@@ -130,9 +130,12 @@ struct CredentialHelper {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
             throw RegistryError.credentialHelper(name: name, reason: "invalid helper name")
         }
+        guard let executable = Self.find("docker-credential-\(name)") else {
+            throw RegistryError.credentialHelper(name: name, reason: "not found in PATH")
+        }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["docker-credential-\(name)", "get"]
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["get"]
         let input = Pipe(), output = Pipe(), errors = Pipe()
         process.standardInput = input
         process.standardOutput = output
@@ -164,5 +167,15 @@ struct CredentialHelper {
             return Credential(username: answer.Username, password: "", identityToken: answer.Secret)
         }
         return Credential(username: answer.Username, password: answer.Secret)
+    }
+
+    /// The first executable called `name` on PATH.
+    static func find(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = "\(directory)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
     }
 }

@@ -1,0 +1,45 @@
+import FerryCore
+import Testing
+
+/// Rule: references follow the docker grammar and Docker's normalisation. The table is the
+/// golden file of the spec, `formats/image-list/examples/references.tsv`.
+@Suite struct ImageReferenceTests {
+    static let rows: [[String]] = (try? Fixtures.tsv("image-list/examples/references.tsv")) ?? []
+
+    @Test func goldenTableIsPresent() {
+        #expect(Self.rows.count >= 25)
+    }
+
+    @Test(arguments: rows)
+    func normalises(_ row: [String]) throws {
+        try #require(row.count == 2, "malformed row \(row)")
+        let (input, expected) = (row[0], row[1])
+        if expected == "ERROR" {
+            #expect(throws: FerryCoreError.self, "\(input) should be rejected") { try ImageReference(parsing: input) }
+        } else {
+            let reference = try ImageReference(parsing: input)
+            #expect(reference.description == expected, "\(input)")
+            // Normalising is idempotent.
+            #expect(try ImageReference(parsing: reference.description) == reference)
+        }
+    }
+
+    /// Rule: RepoTags use Docker's familiar form (`formats/docker-archive/examples/familiar-names.tsv`).
+    @Test(arguments: (try? Fixtures.tsv("docker-archive/examples/familiar-names.tsv")) ?? [])
+    func familiarTags(_ row: [String]) throws {
+        try #require(row.count >= 2)
+        let reference = try ImageReference(parsing: row[0])
+        let expected = row[1].isEmpty || row[1] == "-" || row[1] == "(none)" ? nil : row[1]
+        #expect(reference.familiarTag == expected, "\(row[0])")
+    }
+
+    @Test func partsOfAPinnedReference() throws {
+        let hex = String(repeating: "ab", count: 32)
+        let reference = try ImageReference(parsing: "quay.io:443/org/app:1.2@sha256:\(hex)")
+        #expect(reference.registry == "quay.io:443")
+        #expect(reference.repository == "org/app")
+        #expect(reference.tag == "1.2")
+        #expect(reference.digest?.hex == hex)
+        #expect(reference.manifestReference == "sha256:\(hex)")
+    }
+}
