@@ -14,9 +14,8 @@ struct CopyEngine: Sendable {
     /// Returns the number of blobs and bytes transferred.
     func transfer(_ plan: CopyPlan, present: Set<Digest>) async throws -> (blobs: Int, bytes: Int64) {
         let missing = plan.blobs.filter { !present.contains($0.descriptor.digest) }
-        let presentBlobs = plan.blobs.filter { present.contains($0.descriptor.digest) }
-        progress(.planned(blobs: plan.blobs.count, bytes: plan.uniqueBytes, presentBlobs: presentBlobs.count,
-                          presentBytes: presentBlobs.reduce(0) { $0 + $1.descriptor.size }))
+        progress(.planned(blobs: plan.blobs.count, bytes: plan.uniqueBytes, toTransfer: missing.count,
+                          toTransferBytes: missing.reduce(0) { $0 + $1.descriptor.size }))
         var bytes: Int64 = 0
         try await withThrowingTaskGroup(of: Int64.self) { group in
             var next = missing.makeIterator()

@@ -6,8 +6,9 @@ public enum ProgressEvent: Sendable {
     case resolving(image: String)
     case resolved(image: String, digest: Digest, platforms: [Platform])
     case warning(String)
-    /// The transfer plan: distinct blobs and their bytes, and what is already present.
-    case planned(blobs: Int, bytes: Int64, presentBlobs: Int, presentBytes: Int64)
+    /// The transfer plan: distinct blobs and their bytes, and how many still have to be
+    /// transferred (the rest were fetched while resolving or are already in the output).
+    case planned(blobs: Int, bytes: Int64, toTransfer: Int, toTransferBytes: Int64)
     case blobStarted(Digest, size: Int64)
     /// `count` more bytes arrived (may be negative when a transfer restarts from zero).
     case bytes(Int64)

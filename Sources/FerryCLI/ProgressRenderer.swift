@@ -48,15 +48,15 @@ final class ProgressRenderer: @unchecked Sendable {
             plain("resolved \(image) \(digest.short)\(platformText)")
         case .warning(let message):
             if enabled { terminal.err("ferry: warning: \(message)\n") }
-        case .planned(let blobs, let bytes, let presentBlobs, let presentBytes):
+        case .planned(let blobs, let bytes, let toTransfer, let toTransferBytes):
             lock.withLock {
-                blobsTotal = blobs
-                totalBytes = bytes
-                blobsDone = presentBlobs
-                doneBytes = presentBytes
+                blobsTotal = toTransfer
+                totalBytes = toTransferBytes
+                blobsDone = 0
+                doneBytes = 0
                 started = Date()
             }
-            plain("\(blobs) distinct blobs, \(ByteCount.format(bytes)); \(presentBlobs) already present (\(ByteCount.format(presentBytes)))")
+            plain("\(blobs) distinct blobs (\(ByteCount.format(bytes))); \(toTransfer) to transfer (\(ByteCount.format(toTransferBytes)))")
         case .blobStarted:
             break
         case .bytes(let count):

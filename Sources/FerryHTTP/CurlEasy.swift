@@ -46,7 +46,8 @@ final class CurlEasy {
             try set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
             try set(CURLOPT_FOLLOWLOCATION, 0)
             try set(CURLOPT_ACCEPT_ENCODING, nil as String?)
-            try set(CURLOPT_CONNECTTIMEOUT_MS, configuration.connectTimeoutMilliseconds)
+            try set(CURLOPT_CONNECTTIMEOUT_MS, min(configuration.connectTimeoutMilliseconds, request.timeoutMilliseconds ?? Int.max))
+            if let timeout = request.timeoutMilliseconds { try set(CURLOPT_TIMEOUT_MS, timeout) }
             try set(CURLOPT_LOW_SPEED_LIMIT, configuration.lowSpeedLimitBytesPerSecond)
             try set(CURLOPT_LOW_SPEED_TIME, configuration.lowSpeedTimeSeconds)
             try set(CURLOPT_USERAGENT, configuration.userAgent)

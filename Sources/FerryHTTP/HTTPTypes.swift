@@ -73,15 +73,19 @@ public struct HTTPRequest: Sendable {
     public var tls: TLSOptions
     /// Follow 301/302/303/307/308 (GET and HEAD only).
     public var followRedirects: Bool
+    /// Limit for the whole request, or nil for none (transfers are bounded by the low-speed
+    /// limit instead, since a large blob may legitimately take hours).
+    public var timeoutMilliseconds: Int?
 
     public init(method: HTTPMethod = .get, url: String, headers: HTTPHeaders = HTTPHeaders(), body: HTTPBody? = nil,
-                tls: TLSOptions = TLSOptions(), followRedirects: Bool = true) {
+                tls: TLSOptions = TLSOptions(), followRedirects: Bool = true, timeoutMilliseconds: Int? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.tls = tls
         self.followRedirects = followRedirects
+        self.timeoutMilliseconds = timeoutMilliseconds
     }
 }
 

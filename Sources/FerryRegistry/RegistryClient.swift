@@ -38,7 +38,11 @@ public final class RegistryClient: Sendable {
 
     /// Learns (once per registry) whether to use https or plain http, by pinging `/v2/`.
     func endpoint(for registry: String) async throws -> Endpoint {
-        try await state.endpoint(for: registry) { [self] in try await self.discoverEndpoint(registry) }
+        do {
+            return try await state.endpoint(for: registry) { [self] in try await self.discoverEndpoint(registry) }
+        } catch let error as FerryHTTPError {
+            throw RegistryError.transport(error)
+        }
     }
 
     private func discoverEndpoint(_ registry: String) async throws -> Endpoint {
@@ -49,7 +53,9 @@ public final class RegistryClient: Sendable {
         let secure = Endpoint(baseURL: "https://\(host)", tls: tls)
         guard insecure || loopback else { return secure }
         do {
-            _ = try await http.send(HTTPRequest(url: secure.baseURL + "/v2/", tls: tls, followRedirects: false))
+            // Short limit: a plain-HTTP server may never answer a TLS hello at all.
+            _ = try await http.send(HTTPRequest(url: secure.baseURL + "/v2/", tls: tls, followRedirects: false,
+                                                timeoutMilliseconds: 3_000))
             return secure
         } catch let error as FerryHTTPError where error.isTLSHandshakeFailure || error.isTransient {
             logger.debug("registry \(registry) does not speak TLS; using plain HTTP (insecure or loopback registry)")
@@ -84,8 +90,9 @@ public final class RegistryClient: Sendable {
             try Task.checkCancellation()
             let endpoint = try await endpoint(for: registry)
             var request = try build(endpoint)
-            if let authorization = await state.authorization(registry: registry, scope: scope) {
-                request.headers.set("Authorization", authorization)
+            let sentAuthorization = await state.authorization(registry: registry, scope: scope)
+            if let sentAuthorization {
+                request.headers.set("Authorization", sentAuthorization)
             }
             logger.debug("\(request.method.rawValue) \(URLRedaction.redact(request.url))")
             let response: HTTPResponse
@@ -105,6 +112,10 @@ public final class RegistryClient: Sendable {
             }
             if response.status == 401 && !answeredChallenge {
                 answeredChallenge = true
+                // A parallel request may have authenticated meanwhile: use its answer.
+                if let current = await state.authorization(registry: registry, scope: scope), current != sentAuthorization {
+                    continue
+                }
                 try await authenticate(registry: registry, repository: repository, scope: scope, response: response)
                 continue
             }
@@ -191,7 +202,8 @@ actor RegistryClientState {
                  fetch: @escaping @Sendable () async throws -> CachedAuthorization) async throws {
         let key = basic ? Self.key(registry, "*basic*") : Self.key(registry, scope)
         if let task = inFlightTokens[key] {
-            _ = try await task.value
+            // Store it here too: this waiter may resume before the fetching caller does.
+            authorizations[key] = try await task.value
             return
         }
         let task = Task { try await fetch() }
