@@ -60,6 +60,7 @@ let package = Package(
         .testTarget(name: "FerryBundleTests",
                     dependencies: ["FerryBundle", "FerryArchive", "FerryRegistry", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "FerryCLITests", dependencies: ["FerryCore", "FerryTestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -53,7 +53,9 @@ final class CurlEasy {
             try set(CURLOPT_USERAGENT, configuration.userAgent)
             try set(CURLOPT_SSL_VERIFYPEER, request.tls.verify ? 1 : 0)
             try set(CURLOPT_SSL_VERIFYHOST, request.tls.verify ? 2 : 0)
-            if let bundle = request.tls.caBundlePath { try set(CURLOPT_CAINFO, bundle) }
+            if let bundle = request.tls.caBundlePEM {
+                try check(bundle.withUnsafeBytes { ferry_curl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) })
+            }
             try check(ferry_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
             try check(ferry_curl_setopt_write(handle, curlWriteCallback))
             try check(ferry_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, user))

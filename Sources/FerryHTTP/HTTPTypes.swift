@@ -40,13 +40,14 @@ public struct HTTPHeaders: Sendable, Sequence {
 public struct TLSOptions: Sendable, Hashable {
     /// Verify the peer's certificate and host name.
     public var verify: Bool
-    /// A PEM bundle of trusted CAs that replaces the system bundle (ferry builds it from the
-    /// system bundle plus `--cert-dir`), or nil for the system bundle.
-    public var caBundlePath: String?
+    /// PEM certificates of trusted CAs that replace the system bundle (ferry builds them from
+    /// the system bundle plus `--cert-dir`), or nil for the system bundle. Kept in memory and
+    /// handed to libcurl as a blob, so no temporary file is ever left behind.
+    public var caBundlePEM: [UInt8]?
 
-    public init(verify: Bool = true, caBundlePath: String? = nil) {
+    public init(verify: Bool = true, caBundlePEM: [UInt8]? = nil) {
         self.verify = verify
-        self.caBundlePath = caBundlePath
+        self.caBundlePEM = caBundlePEM
     }
 }
 

@@ -11,6 +11,8 @@ public struct AuthFile: CredentialProvider {
     let auths: [String: Entry]
     let credHelpers: [String: String]
     let credsStore: String?
+    /// Where `docker-credential-*` helpers are looked up; nil means `$PATH`.
+    let helperDirectories: [String]?
 
     struct Entry: Decodable, Sendable {
         var auth: String?
@@ -26,8 +28,9 @@ public struct AuthFile: CredentialProvider {
     }
 
     /// Loads and parses `path`. A missing file is an error here; `locate` decides what exists.
-    public init(path: String) throws {
+    public init(path: String, helperDirectories: [String]? = nil) throws {
         self.path = path
+        self.helperDirectories = helperDirectories
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -76,13 +79,13 @@ public struct AuthFile: CredentialProvider {
             .filter { key in key == host || key == full || (full.hasPrefix(key) && full.dropFirst(key.count).first == "/") }
             .max { $0.count < $1.count }
         if let helper = credHelpers[host] {
-            return try CredentialHelper(name: helper).get(server: Self.helperServer(host))
+            return try CredentialHelper(name: helper, directories: helperDirectories).get(server: Self.helperServer(host))
         }
         if let match, let entry = auths[match] {
             if let decoded = try decode(entry, key: match) { return decoded }
         }
         if let store = credsStore, !store.isEmpty {
-            return try CredentialHelper(name: store).get(server: Self.helperServer(host))
+            return try CredentialHelper(name: store, directories: helperDirectories).get(server: Self.helperServer(host))
         }
         return nil
     }
@@ -125,12 +128,13 @@ public struct AuthFile: CredentialProvider {
 /// Runs `docker-credential-<name> get`.
 struct CredentialHelper {
     let name: String
+    let directories: [String]?
 
     func get(server: String) throws -> Credential? {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
             throw RegistryError.credentialHelper(name: name, reason: "invalid helper name")
         }
-        guard let executable = Self.find("docker-credential-\(name)") else {
+        guard let executable = Self.find("docker-credential-\(name)", in: directories) else {
             throw RegistryError.credentialHelper(name: name, reason: "not found in PATH")
         }
         let process = Process()
@@ -170,9 +174,9 @@ struct CredentialHelper {
     }
 
     /// The first executable called `name` on PATH.
-    static func find(_ name: String) -> String? {
+    static func find(_ name: String, in directories: [String]?) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
-        for directory in path.split(separator: ":") where !directory.isEmpty {
+        for directory in directories ?? path.split(separator: ":").map(String.init) where !directory.isEmpty {
             let candidate = "\(directory)/\(name)"
             if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }

@@ -5,7 +5,7 @@ import Foundation
 enum CABundle {
     static let systemBundles = ["/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt"]
 
-    static func build(certDirectory: String) throws -> String {
+    static func build(certDirectory: String) throws -> [UInt8] {
         let manager = FileManager.default
         var pem = Data()
         if let system = systemBundles.first(where: { manager.fileExists(atPath: $0) }),
@@ -17,7 +17,7 @@ enum CABundle {
         do {
             names = try manager.contentsOfDirectory(atPath: certDirectory).sorted()
         } catch {
-            throw RegistryError.authFile(path: certDirectory, reason: "cannot list the certificate directory")
+            throw RegistryError.certificateDirectory(path: certDirectory, reason: "cannot list it")
         }
         var added = 0
         for name in names where name.hasSuffix(".crt") || name.hasSuffix(".pem") {
@@ -28,12 +28,8 @@ enum CABundle {
             }
         }
         guard added > 0 else {
-            throw RegistryError.authFile(path: certDirectory, reason: "no *.crt or *.pem certificates in the directory")
+            throw RegistryError.certificateDirectory(path: certDirectory, reason: "has no *.crt or *.pem certificates")
         }
-        let path = NSTemporaryDirectory() + "ferry-ca-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).pem"
-        guard manager.createFile(atPath: path, contents: pem, attributes: [.posixPermissions: 0o644]) else {
-            throw RegistryError.authFile(path: path, reason: "cannot write the combined CA bundle")
-        }
-        return path
+        return Array(pem)
     }
 }

@@ -5,9 +5,9 @@ import Foundation
 extension RegistryClient {
     /// Every tag of a repository, following `Link: <…>; rel="next"` pagination. Stops after
     /// `maximumPages` so a registry that paginates forever cannot keep us busy.
-    public func listTags(registry: String, repository: String, maximumPages: Int = 1000) async throws -> [String] {
+    public func listTags(registry: String, repository: String, pageSize: Int = 1000, maximumPages: Int = 1000) async throws -> [String] {
         var tags: [String] = []
-        var next: String? = "/v2/\(repository)/tags/list?n=1000"
+        var next: String? = "/v2/\(repository)/tags/list?n=\(pageSize)"
         var pages = 0
         while let path = next {
             pages += 1

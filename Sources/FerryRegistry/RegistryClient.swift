@@ -49,7 +49,7 @@ public final class RegistryClient: Sendable {
         let host = Self.apiHost(registry)
         let insecure = configuration.insecureRegistries.contains(registry)
         let loopback = RegistryConfiguration.isLoopback(registry)
-        let tls = TLSOptions(verify: configuration.tlsVerify && !insecure, caBundlePath: try await caBundle())
+        let tls = TLSOptions(verify: configuration.tlsVerify && !insecure, caBundlePEM: try await caBundle())
         let secure = Endpoint(baseURL: "https://\(host)", tls: tls)
         guard insecure || loopback else { return secure }
         do {
@@ -64,7 +64,7 @@ public final class RegistryClient: Sendable {
     }
 
     /// The CA bundle for `--cert-dir`: the system bundle plus the directory's certificates.
-    private func caBundle() async throws -> String? {
+    private func caBundle() async throws -> [UInt8]? {
         guard let directory = configuration.certDirectory else { return nil }
         return try await state.caBundle {
             try CABundle.build(certDirectory: directory)
@@ -160,7 +160,7 @@ actor RegistryClientState {
     private var endpoints: [String: Task<RegistryClient.Endpoint, any Error>] = [:]
     private var authorizations: [String: CachedAuthorization] = [:]
     private var inFlightTokens: [String: Task<CachedAuthorization, any Error>] = [:]
-    private var bundleTask: Task<String, any Error>?
+    private var bundleTask: Task<[UInt8], any Error>?
 
     struct CachedAuthorization: Sendable {
         var header: String
@@ -179,7 +179,7 @@ actor RegistryClientState {
         }
     }
 
-    func caBundle(_ build: @escaping @Sendable () throws -> String) async throws -> String {
+    func caBundle(_ build: @escaping @Sendable () throws -> [UInt8]) async throws -> [UInt8] {
         if let bundleTask { return try await bundleTask.value }
         let task = Task { try build() }
         bundleTask = task

@@ -17,6 +17,7 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case badChallenge(String)
     case credentialHelper(name: String, reason: String)
     case authFile(path: String, reason: String)
+    case certificateDirectory(path: String, reason: String)
     case badContentRange(url: String, header: String?, expectedStart: Int64)
     case uploadDigestMismatch(repository: String, expected: Digest, reported: String)
     case transport(FerryHTTPError)
@@ -51,6 +52,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
             return "credential helper docker-credential-\(name): \(reason)"
         case .authFile(let path, let reason):
             return "auth file \(path): \(reason)"
+        case .certificateDirectory(let path, let reason):
+            return "certificate directory \(path): \(reason)"
         case .badContentRange(let url, let header, let expectedStart):
             return "\(url): Content-Range \"\(header ?? "(missing)")\" does not start at byte \(expectedStart)"
         case .uploadDigestMismatch(let repository, let expected, let reported):

@@ -193,6 +193,40 @@ import Testing
     }
 }
 
+extension ExportIntegrationTests {
+    /// Rule: every byte is checked against its digest while it streams; a damaged blob fails
+    /// the export with an error naming the blob, the images that need it, expected and actual
+    /// digests, and nothing appears under the output name.
+    @Test func corruptedBlobIsNamedAndNothingIsPublished() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 27)
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let layer = try #require(web.manifests.first?.layers.last)
+        let hex = String(layer.digest.dropFirst("sha256:".count))
+        // The registry serves blobs from its storage without re-checking them.
+        let data = registry.storageDirectory.appendingPathComponent("docker/registry/v2/blobs/sha256/\(hex.prefix(2))/\(hex)/data")
+        var bytes = try Data(contentsOf: data)
+        bytes[bytes.count / 2] ^= 0x01
+        try bytes.write(to: data)
+
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        do {
+            _ = try await ExportFixtures.export([web.reference, corpus.image("apps/web:latest")?.reference ?? ""],
+                                                from: ExportFixtures.client(), to: .bundle(dir + "/out.tar"))
+            Issue.record("export of a damaged blob succeeded")
+        } catch let error as FerryBundleError {
+            let text = error.description
+            #expect(text.contains(layer.digest), "\(text)")
+            #expect(text.contains(web.reference), "\(text)")
+            #expect(text.contains("expected \(layer.digest)"), "\(text)")
+            #expect(text.contains("hashes to sha256:"), "\(text)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out.tar"))
+    }
+}
+
 enum Skopeo {
     /// Runs skopeo and returns stdout; throws with stderr on failure.
     static func run(_ arguments: [String]) throws -> String {

@@ -176,6 +176,41 @@ import Testing
         #expect(restarted.restarts == 1)
     }
 
+    /// Rule: tag lists follow `Link` pagination to the end.
+    @Test func tagListsArePaginated() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        _ = try await registry.push(seed: 15)
+        let client = TestClients.client(for: registry)
+        let tags = try await client.listTags(registry: registry.host, repository: "apps/web", pageSize: 1)
+        #expect(tags.sorted() == ["1.0", "latest"])
+    }
+
+    /// Rule: a credential helper named in the auth file is run (`docker-credential-NAME get`
+    /// with the server on stdin) and its answer is used.
+    @Test func credentialHelperIsUsed() async throws {
+        let registry = try await TestRegistry.start(auth: .htpasswd(user: "gina", password: "helper-pass"))
+        defer { registry.stop() }
+        _ = try await registry.push(seed: 16)
+        let dir = NSTemporaryDirectory() + "ferry-helper-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let helper = dir + "/docker-credential-fertest"
+        try """
+        #!/bin/sh
+        read server
+        [ "$1" = get ] && [ "$server" = "\(registry.host)" ] || exit 3
+        printf '{"ServerURL":"%s","Username":"gina","Secret":"helper-pass"}' "$server"
+        """.write(toFile: helper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: helper)
+        let authFile = dir + "/config.json"
+        try #"{"credHelpers":{"\#(registry.host)":"fertest"}}"#.write(toFile: authFile, atomically: true, encoding: .utf8)
+        let file = try AuthFile(path: authFile, helperDirectories: [dir])
+        let client = RegistryClient(http: HTTPClient(), credentials: file)
+        let manifest = try await client.fetchManifest(try ImageReference(parsing: registry.reference("base/os:1")))
+        #expect(manifest.bytes.count > 0)
+    }
+
     /// Rule: a manifest fetched by digest must hash to that digest.
     @Test func manifestDigestIsVerified() async throws {
         let registry = try await TestRegistry.start()
