@@ -52,8 +52,8 @@ let package = Package(
         .target(name: "FerryTestSupport", path: "Tests/FerryTestSupport",
                 resources: [.copy("Resources")]),
 
-        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore"], swiftSettings: strict),
-        .testTarget(name: "FerryArchiveTests", dependencies: ["FerryArchive", "FerryCore"], swiftSettings: strict),
+        .testTarget(name: "FerryCoreTests", dependencies: ["FerryCore", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerryArchiveTests", dependencies: ["FerryArchive", "FerryCore", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryRegistryTests",
                     dependencies: ["FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),

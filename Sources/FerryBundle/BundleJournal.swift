@@ -30,12 +30,14 @@ final class BundleJournal: @unchecked Sendable {
     /// slots still hash correctly) or starts a fresh, preallocated file.
     static func open(partialPath: String, journalPath: String, planID: String, totalSize: Int64,
                      slots: [Digest: TarLayout.Slot], plan: CopyPlan) throws -> (PositionalFile, BundleJournal, Set<Digest>) {
-        if let text = try? String(contentsOfFile: journalPath, encoding: .utf8),
+        // No journal, an unreadable one or one for another plan all mean: start afresh.
+        if FileSystem.exists(journalPath), let text = try? String(contentsOfFile: journalPath, encoding: .utf8),
            text.hasPrefix(header(planID)), FileSystem.fileSize(partialPath) == totalSize {
             let file = try PositionalFile(path: partialPath, flags: O_RDWR)
             let descriptors = Dictionary(plan.blobs.map { ($0.descriptor.digest, $0.descriptor) }, uniquingKeysWith: { a, _ in a })
             var reused = Set<Digest>()
             for line in text.split(separator: "\n").dropFirst() {
+                // A torn last line (crash mid-append) is not a digest: skip it, the blob is fetched again.
                 guard let digest = try? Digest(parsing: String(line)), let slot = slots[digest],
                       let descriptor = descriptors[digest] else { continue }
                 if try slotVerifies(file, offset: slot.dataOffset, descriptor: descriptor) { reused.insert(digest) }

@@ -176,6 +176,7 @@ struct ImageResolver: Sendable {
     /// The platform an image config declares (`os`, `architecture`, `variant`), if any.
     static func platform(ofConfig bytes: [UInt8]) -> Platform? {
         struct Config: Decodable { var os: String?; var architecture: String?; var variant: String? }
+        // Artifacts have configs that are not image configs (or not JSON): they have no platform.
         guard let config = try? JSONDecoder().decode(Config.self, from: Data(bytes)),
               let os = config.os, let architecture = config.architecture, !os.isEmpty, !architecture.isEmpty else { return nil }
         return Platform(os: os, architecture: architecture, variant: config.variant)

@@ -31,9 +31,10 @@ public final class LayoutDestination: ImageDestination, @unchecked Sendable {
             var present = Set<Digest>()
             for blob in plan.blobs {
                 let path = "\(directory)/\(blob.descriptor.digest.layoutPath)"
+                // An existing blob file is trusted only after it hashes right; a damaged one is
+                // replaced by a verified copy (the rename swaps it atomically).
                 if FileSystem.fileSize(path) == blob.descriptor.size,
-                   let file = try? PositionalFile(path: path, flags: O_RDONLY),
-                   try BundleJournal.slotVerifies(file, offset: 0, descriptor: blob.descriptor) {
+                   try BundleJournal.slotVerifies(PositionalFile(path: path, flags: O_RDONLY), offset: 0, descriptor: blob.descriptor) {
                     present.insert(blob.descriptor.digest)
                     continue
                 }
@@ -80,7 +81,12 @@ public final class LayoutDestination: ImageDestination, @unchecked Sendable {
     /// Creates the layout skeleton, refusing a non-empty directory that is not a layout.
     static func prepareDirectory(_ directory: String) throws {
         if FileSystem.isDirectory(directory) {
-            let contents = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            let contents: [String]
+            do {
+                contents = try FileManager.default.contentsOfDirectory(atPath: directory)
+            } catch {
+                throw FerryBundleError.output(path: directory, reason: "cannot list the directory")
+            }
             if !contents.isEmpty && !contents.contains("oci-layout") {
                 throw FerryBundleError.output(path: directory, reason: "is a non-empty directory without an oci-layout file")
             }

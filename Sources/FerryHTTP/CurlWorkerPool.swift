@@ -15,7 +15,7 @@ final class CurlWorkerPool: @unchecked Sendable {
     private var idleWorkers = 0
 
     struct Job {
-        let run: (CurlEasy?) -> Void
+        let run: (Result<CurlEasy, FerryHTTPError>) -> Void
     }
 
     init(maximumWorkers: Int) {
@@ -30,7 +30,7 @@ final class CurlWorkerPool: @unchecked Sendable {
     }
 
     /// Queues `job`; starts another worker when none is idle and the limit allows.
-    func submit(_ run: @escaping (CurlEasy?) -> Void) {
+    func submit(_ run: @escaping (Result<CurlEasy, FerryHTTPError>) -> Void) {
         condition.lock()
         queue.append(Job(run: run))
         if idleWorkers == 0 && workersStarted < maximumWorkers {
@@ -45,8 +45,13 @@ final class CurlWorkerPool: @unchecked Sendable {
     }
 
     private func workerLoop() {
-        // A worker without a handle still runs jobs, so they fail with a clear error.
-        let easy = try? CurlEasy()
+        // A worker whose handle could not be made still takes jobs and fails each with the reason.
+        let easy: Result<CurlEasy, FerryHTTPError>
+        do {
+            easy = .success(try CurlEasy())
+        } catch {
+            easy = .failure(error)
+        }
         while true {
             condition.lock()
             idleWorkers += 1

@@ -82,12 +82,9 @@ public final class HTTPClient: Sendable {
         let configuration = self.configuration
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<HTTPResponse, any Error>) in
-                pool.submit { easy in
-                    guard let easy else {
-                        continuation.resume(throwing: FerryHTTPError.setup("no libcurl handle"))
-                        return
-                    }
+                pool.submit { handle in
                     do {
+                        let easy = try handle.get()
                         let response = try easy.perform(request, configuration: configuration, sinkFactory: sinkFactory,
                                                         collectLimit: collectLimit, cancelled: flag)
                         continuation.resume(returning: response)

@@ -133,23 +133,25 @@ public final class RegistryClient: Sendable {
         }
     }
 
-    /// The registry error body's first `code: message`, for error reports.
-    static func errorDetail(_ response: HTTPResponse) -> String? {
+    /// The first entry of a distribution error body (`{"errors":[{"code","message"}]}`); nil
+    /// when the body is something else, which proxies and CDNs often send.
+    static func registryError(_ response: HTTPResponse) -> (code: String?, message: String?)? {
         struct Body: Decodable {
             struct Item: Decodable { var code: String?; var message: String? }
             var errors: [Item]?
         }
         guard let item = (try? JSONDecoder().decode(Body.self, from: Data(response.body)))?.errors?.first else { return nil }
-        return [item.code, item.message].compactMap { $0 }.joined(separator: ": ")
+        return (item.code, item.message.map { String($0.prefix(500)) })
+    }
+
+    /// The registry error body's first `code: message`, for error reports.
+    static func errorDetail(_ response: HTTPResponse) -> String? {
+        registryError(response).map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }
     }
 
     /// An error for a status the caller did not expect.
     static func unexpected(_ response: HTTPResponse) -> RegistryError {
-        struct Body: Decodable {
-            struct Item: Decodable { var code: String?; var message: String? }
-            var errors: [Item]?
-        }
-        let item = (try? JSONDecoder().decode(Body.self, from: Data(response.body)))?.errors?.first
+        let item = registryError(response)
         return .unexpectedStatus(status: response.status, url: response.head.redactedURL, code: item?.code, message: item?.message)
     }
 }

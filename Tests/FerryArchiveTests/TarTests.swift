@@ -1,6 +1,7 @@
 import FerryArchive
 import FerryCore
 import Foundation
+import FerryTestSupport
 import Testing
 
 #if canImport(Glibc)

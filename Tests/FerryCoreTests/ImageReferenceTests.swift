@@ -1,4 +1,5 @@
 import FerryCore
+import FerryTestSupport
 import Testing
 
 /// Rule: references follow the docker grammar and Docker's normalisation. The table is the

@@ -1,5 +1,6 @@
 import FerryCore
 import Foundation
+import FerryTestSupport
 import Testing
 
 /// Rule: manifests are decoded from their exact bytes, must agree with the media type they

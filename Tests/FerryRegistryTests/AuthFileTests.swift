@@ -1,5 +1,6 @@
 import FerryRegistry
 import Foundation
+import FerryTestSupport
 import Testing
 
 /// Rule: credentials are looked up as `formats/auth-files/SPEC.md` says; the golden table is

@@ -1,22 +1,22 @@
-import Foundation
+public import Foundation
 
 /// Paths to the package's `formats/` examples (golden files shared with the spec).
-enum Fixtures {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+public enum Fixtures {
+    public static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    static func url(_ relative: String) -> URL { packageRoot.appendingPathComponent("formats/\(relative)") }
+    public static func url(_ relative: String) -> URL { packageRoot.appendingPathComponent("formats/\(relative)") }
 
-    static func text(_ relative: String) throws -> String {
+    public static func text(_ relative: String) throws -> String {
         try String(contentsOf: url(relative), encoding: .utf8)
     }
 
-    static func bytes(_ relative: String) throws -> [UInt8] {
+    public static func bytes(_ relative: String) throws -> [UInt8] {
         Array(try Data(contentsOf: url(relative)))
     }
 
     /// Rows of a TSV example, skipping `#` comments and blank lines.
-    static func tsv(_ relative: String) throws -> [[String]] {
+    public static func tsv(_ relative: String) throws -> [[String]] {
         try text(relative).split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
