@@ -26,8 +26,11 @@ let package = Package(
         .systemLibrary(name: "CArchive", path: "Sources/CArchive", pkgConfig: "libarchive",
                        providers: [.apt(["libarchive-dev"])]),
 
+        // Linux file calls Swift's Glibc module hides (sync_file_range).
+        .target(name: "CFerrySystem", path: "Sources/CFerrySystem"),
+
         .target(name: "FerryCore",
-                dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                dependencies: ["CFerrySystem", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "FerryArchive", dependencies: ["FerryCore", "CArchive"], swiftSettings: strict),
         .target(name: "FerryHTTP", dependencies: ["FerryCore", "CCurl"], swiftSettings: strict),

@@ -49,7 +49,7 @@ final class BundleJournal: @unchecked Sendable {
         FileSystem.remove(partialPath)
         FileSystem.remove(journalPath)
         let file = try PositionalFile(path: partialPath, flags: O_RDWR | O_CREAT | O_TRUNC)
-        try file.truncate(to: totalSize)
+        try file.preallocate(totalSize)
         let journalFile = try PositionalFile(path: journalPath, flags: O_RDWR | O_CREAT | O_TRUNC)
         let headerBytes = Array(header(planID).utf8)
         try journalFile.write(headerBytes, at: 0)

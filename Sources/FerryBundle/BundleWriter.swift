@@ -1,3 +1,4 @@
+import Dispatch
 import FerryArchive
 public import FerryCore
 public import Foundation
@@ -155,6 +156,18 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     }
 }
 
+/// Asks the kernel to start writing finished ranges to disk, from one background thread:
+/// `sync_file_range` can block when the device queue is full, and a transfer thread must not
+/// wait on the disk. Overlapping writeback with the network leaves little for the final fsync.
+enum Writeback {
+    private static let queue = DispatchQueue(label: "ferry.writeback")
+
+    static func start(_ file: PositionalFile, offset: Int64, length: Int64) {
+        guard length > 0 else { return }
+        queue.async { file.startWriteback(offset: offset, length: length) }
+    }
+}
+
 /// Writes one blob into its slot of the bundle, hashing as it goes.
 final class SlotWriter: BlobWriteSession, @unchecked Sendable {
     private let file: PositionalFile
@@ -172,11 +185,19 @@ final class SlotWriter: BlobWriteSession, @unchecked Sendable {
 
     var received: Int64 { mutex.withLock { verifier.received } }
 
+    /// Writeback is started every this many bytes, overlapping the disk with the network.
+    static let writebackChunk: Int64 = 32 << 20
+
     func write(_ buffer: UnsafeRawBufferPointer) throws {
         try mutex.withLock {
             let position = verifier.received
             try verifier.update(buffer)
             try file.write(buffer, at: offset + position)
+            let written = position + Int64(buffer.count)
+            if written / Self.writebackChunk != position / Self.writebackChunk {
+                let start = (position / Self.writebackChunk) * Self.writebackChunk
+                Writeback.start(file, offset: offset + start, length: written - start)
+            }
         }
     }
 
@@ -185,7 +206,9 @@ final class SlotWriter: BlobWriteSession, @unchecked Sendable {
     }
 
     func finish() throws {
-        let digest = try mutex.withLock { try verifier.finish() }
+        let (digest, size) = try mutex.withLock { (try verifier.finish(), verifier.received) }
+        let tail = size % Self.writebackChunk
+        Writeback.start(file, offset: offset + size - tail, length: tail)
         try journal.record(digest)
     }
 }

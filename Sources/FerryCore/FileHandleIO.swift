@@ -1,3 +1,4 @@
+import CFerrySystem
 #if canImport(Glibc)
 public import Glibc
 #elseif canImport(Darwin)
@@ -57,6 +58,26 @@ public final class PositionalFile: @unchecked Sendable {
             }
             return n
         }
+    }
+
+    /// Reserves `size` bytes of disk for the file (contiguous extents where the file system can),
+    /// so parallel writes at scattered offsets do not fragment it and a full disk is found
+    /// before the first download rather than in the middle. Falls back to `truncate` on file
+    /// systems without `fallocate` (tmpfs before 3.5, some network file systems).
+    public func preallocate(_ size: Int64) throws(FerryCoreError) {
+        let result = posix_fallocate(fd, 0, off_t(size))
+        if result == 0 { return }
+        if result == EOPNOTSUPP || result == EINVAL || result == ENOSYS {
+            try truncate(to: size)
+            return
+        }
+        throw .io(operation: "allocate \(size) bytes for", path: path, errno: result)
+    }
+
+    /// Starts writing a range back to disk without waiting for it, so the final `sync()` has
+    /// little left to do. Advisory: errors surface at `sync()`.
+    public func startWriteback(offset: Int64, length: Int64) {
+        _ = ferry_start_writeback(fd, offset, length)
     }
 
     /// Sets the file's length (sparse when growing).

@@ -171,18 +171,25 @@ for source, name, top, media, platforms, src_digest, _ in images:
     entries.append(desc(media, top, **extra))
 index_json = cjson({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries})
 
+# One element per distinct image manifest; references to the same manifest merge RepoTags.
 docker_manifest = []
+element_of = {}
 repositories = {}
 for source, name, top, media, platforms, src_digest, tags in images:
     if media != OCI_MANIFEST:
         continue
     doc = json.loads(top)
-    layers = ["blobs/sha256/" + l["digest"][7:] for l in doc["layers"]]
-    docker_manifest.append({"Config": "blobs/sha256/" + doc["config"]["digest"][7:],
-                            "Layers": layers, "RepoTags": tags})
+    if sha256(top) in element_of:
+        element = element_of[sha256(top)]
+        element["RepoTags"] += [t for t in tags if t not in element["RepoTags"]]
+    else:
+        layers = ["blobs/sha256/" + l["digest"][7:] for l in doc["layers"]]
+        element_of[sha256(top)] = {"Config": "blobs/sha256/" + doc["config"]["digest"][7:],
+                                   "Layers": layers, "RepoTags": list(tags)}
+        docker_manifest.append(element_of[sha256(top)])
     for t in tags:
         repo, tag = t.rsplit(":", 1)
-        repositories.setdefault(repo, {})[tag] = layers[-1].split("/")[-1]
+        repositories.setdefault(repo, {})[tag] = doc["config"]["digest"][7:]  # the image ID
 manifest_json = cjson(docker_manifest)
 repositories_json = cjson(repositories)
 
@@ -318,7 +325,7 @@ write("docker-archive/examples/manifest.json", cjson([{
     "RepoTags": ["nginx:1.27", "nginx:latest"],
     "Layers": ["blobs/sha256/" + l["digest"][7:] for l in dm["layers"]]}]))
 write("docker-archive/examples/repositories", cjson(
-    {"nginx": {"1.27": dm["layers"][-1]["digest"][7:], "latest": dm["layers"][-1]["digest"][7:]}}))
+    {"nginx": {"1.27": dm["config"]["digest"][7:], "latest": dm["config"]["digest"][7:]}}))
 write("docker-archive/examples/index.json", cjson({
     "schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
         desc(OCI_MANIFEST, m_web_amd64, platform=plat("amd64"), annotations={
