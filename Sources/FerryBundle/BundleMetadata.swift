@@ -39,13 +39,22 @@ enum BundleMetadata {
         var Layers: [String]
     }
 
+    /// The image manifest of a single-platform entry whose config is a container image config;
+    /// artifacts (signatures, SBOMs) and indexes have no docker-archive form.
+    static func loadableNode(_ image: ResolvedImage) -> ImageNode? {
+        guard image.entry.mediaType.isImageManifest,
+              let node = image.images.first(where: { $0.descriptor.digest == image.entry.digest }),
+              node.manifest.config.mediaType.isImageConfig else { return nil }
+        return node
+    }
+
     /// One `manifest.json` element per distinct single-platform image; references to the same
     /// image share an element and its `RepoTags`.
     static func dockerManifest(_ images: [ResolvedImage]) -> [DockerManifestEntry] {
         var entries: [DockerManifestEntry] = []
         var byDigest: [Digest: Int] = [:]
-        for image in images where image.entry.mediaType.isImageManifest {
-            guard let node = image.images.first(where: { $0.descriptor.digest == image.entry.digest }) else { continue }
+        for image in images {
+            guard let node = loadableNode(image) else { continue }
             let tags = image.source.familiarTag.map { [$0] } ?? []
             if let existing = byDigest[image.entry.digest] {
                 for tag in tags where !entries[existing].RepoTags.contains(tag) { entries[existing].RepoTags.append(tag) }
@@ -61,9 +70,9 @@ enum BundleMetadata {
     /// Legacy `repositories`: familiar repository → tag → config hex (the image ID).
     static func repositories(_ images: [ResolvedImage]) throws -> [UInt8] {
         var repositories: [String: [String: String]] = [:]
-        for image in images where image.entry.mediaType.isImageManifest {
+        for image in images {
             guard let familiar = image.source.familiarTag, let tag = image.source.tag,
-                  let node = image.images.first(where: { $0.descriptor.digest == image.entry.digest }) else { continue }
+                  let node = loadableNode(image) else { continue }
             let repository = String(familiar.dropLast(tag.count + 1))
             repositories[repository, default: [:]][tag] = node.manifest.config.digest.hex
         }

@@ -67,7 +67,7 @@ struct ExportCommand: AsyncParsableCommand {
         do {
             // All input is parsed before any network traffic.
             var references = try images.map { try ImageReference(parsing: $0) }
-            if let imagesFile { references += try ImageList.read(path: imagesFile) }
+            if let imagesFile { references += try ImageListFile.read(path: imagesFile) }
             guard !references.isEmpty else { throw ValidationError("no images given: pass references or -f FILE") }
             let platforms = try self.platforms.map { try Platform(parsing: $0) }
             let asLayout = layout || output.hasSuffix("/")

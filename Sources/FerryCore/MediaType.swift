@@ -40,6 +40,8 @@ public struct MediaType: Hashable, Sendable, Codable, CustomStringConvertible, E
     public var isImageManifest: Bool { self == .ociManifest || self == .dockerManifest }
     /// Either kind of manifest: content that is fetched from `/manifests/` rather than `/blobs/`.
     public var isManifest: Bool { isIndex || isImageManifest }
+    /// A container image configuration (OCI or Docker); anything else is an artifact's config.
+    public var isImageConfig: Bool { self == .ociConfig || self == .dockerConfig }
     /// Uses Docker's media types (`vnd.docker.…`) rather than OCI's.
     public var isDocker: Bool { rawValue.hasPrefix("application/vnd.docker.") }
 }
