@@ -16,17 +16,30 @@ struct CopyEngine: Sendable {
         let missing = plan.blobs.filter { !present.contains($0.descriptor.digest) }
         progress(.planned(blobs: plan.blobs.count, bytes: plan.uniqueBytes, toTransfer: missing.count,
                           toTransferBytes: missing.reduce(0) { $0 + $1.descriptor.size }))
+        // Images complete when their last missing blob lands.
+        var outstanding = [Int](repeating: 0, count: plan.images.count)
+        for blob in missing { for user in blob.users { outstanding[user] += 1 } }
+        for (index, count) in outstanding.enumerated() where count == 0 {
+            progress(.imageCompleted(image: plan.images[index].name))
+        }
         var bytes: Int64 = 0
-        try await withThrowingTaskGroup(of: Int64.self) { group in
+        try await withThrowingTaskGroup(of: CopyPlan.Blob.self) { group in
             var next = missing.makeIterator()
             func startNext() -> Bool {
                 guard let blob = next.next() else { return false }
-                group.addTask { try await copy(blob, plan: plan) }
+                group.addTask {
+                    _ = try await copy(blob, plan: plan)
+                    return blob
+                }
                 return true
             }
             for _ in 0..<max(1, jobs) where !startNext() { break }
-            while let size = try await group.next() {
-                bytes += size
+            while let blob = try await group.next() {
+                bytes += blob.descriptor.size
+                for user in blob.users {
+                    outstanding[user] -= 1
+                    if outstanding[user] == 0 { progress(.imageCompleted(image: plan.images[user].name)) }
+                }
                 _ = startNext()
             }
         }

@@ -13,6 +13,8 @@ public enum ProgressEvent: Sendable {
     /// `count` more bytes arrived (may be negative when a transfer restarts from zero).
     case bytes(Int64)
     case blobFinished(Digest, size: Int64)
+    /// Every blob of this image is in place.
+    case imageCompleted(image: String)
     case finished
 }
 

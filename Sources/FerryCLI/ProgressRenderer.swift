@@ -16,6 +16,8 @@ final class ProgressRenderer: @unchecked Sendable {
     private var doneBytes: Int64 = 0
     private var blobsTotal = 0
     private var blobsDone = 0
+    private var imagesDone = 0
+    private var planned = false
     private var started = Date()
     private var lastPlainLine = Date()
     private var timer: (any DispatchSourceTimer)?
@@ -50,6 +52,7 @@ final class ProgressRenderer: @unchecked Sendable {
             if enabled { terminal.err("ferry: warning: \(message)\n") }
         case .planned(let blobs, let bytes, let toTransfer, let toTransferBytes):
             lock.withLock {
+                planned = true
                 blobsTotal = toTransfer
                 totalBytes = toTransferBytes
                 blobsDone = 0
@@ -70,6 +73,9 @@ final class ProgressRenderer: @unchecked Sendable {
             }
             logger.debug("verified \(digest) (\(size) bytes)")
             if let line { plain(line) }
+        case .imageCompleted(let image):
+            lock.withLock { imagesDone += 1 }
+            logger.info("complete: \(image)")
         case .finished:
             break
         }
@@ -84,10 +90,10 @@ final class ProgressRenderer: @unchecked Sendable {
     private func summaryLocked() -> String {
         let elapsed = max(Date().timeIntervalSince(started), 0.001)
         let rate = Double(doneBytes) / elapsed
-        if blobsTotal == 0 {
+        if !planned {
             return "resolving images \(imagesResolved)/\(imagesTotal)"
         }
-        return "blobs \(blobsDone)/\(blobsTotal)  \(ByteCount.format(doneBytes))/\(ByteCount.format(totalBytes))  \(ByteCount.format(Int64(rate)))/s"
+        return "images \(imagesDone)/\(imagesTotal)  blobs \(blobsDone)/\(blobsTotal)  \(ByteCount.format(doneBytes))/\(ByteCount.format(totalBytes))  \(ByteCount.format(Int64(rate)))/s"
     }
 
     private func redraw() {
