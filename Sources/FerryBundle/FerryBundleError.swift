@@ -11,6 +11,10 @@ public enum FerryBundleError: Error, Sendable, CustomStringConvertible {
     case descriptorMismatch(image: String, digest: Digest, reason: String)
     case unsupportedMediaType(image: String, mediaType: MediaType)
     case output(path: String, reason: String)
+    /// The input bundle or layout is unreadable or malformed.
+    case input(path: String, reason: String)
+    /// Content in the input does not match its digest or size.
+    case damaged(path: String, reason: String)
     case noImages
 
     public var description: String {
@@ -26,7 +30,7 @@ public enum FerryBundleError: Error, Sendable, CustomStringConvertible {
             return "\(image): \(digest): \(reason)"
         case .unsupportedMediaType(let image, let mediaType):
             return "\(image): unsupported manifest media type \(mediaType)"
-        case .output(let path, let reason):
+        case .output(let path, let reason), .input(let path, let reason), .damaged(let path, let reason):
             return "\(path): \(reason)"
         case .noImages:
             return "no images given (pass references or -f FILE)"

@@ -4,6 +4,8 @@ public import FerryCore
 /// lines; the library never prints.
 public enum ProgressEvent: Sendable {
     case resolving(image: String)
+    /// How many images the run will produce (import knows it before any transfer).
+    case imagesPlanned(Int)
     case resolved(image: String, digest: Digest, platforms: [Platform])
     case warning(String)
     /// The transfer plan: distinct blobs and their bytes, and how many still have to be

@@ -26,7 +26,7 @@ public struct FerryCommand: AsyncParsableCommand {
           130 interrupted
         """,
         version: FerryVersion.current,
-        subcommands: [ExportCommand.self]
+        subcommands: [ExportCommand.self, ImportCommand.self]
     )
 
     public init() {}

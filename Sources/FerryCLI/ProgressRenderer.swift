@@ -44,6 +44,8 @@ final class ProgressRenderer: @unchecked Sendable {
         switch event {
         case .resolving:
             lock.withLock { imagesTotal += 1 }
+        case .imagesPlanned(let count):
+            lock.withLock { imagesTotal = count }
         case .resolved(let image, let digest, let platforms):
             lock.withLock { imagesResolved += 1 }
             let platformText = platforms.isEmpty ? "" : " [\(platforms.map(\.description).joined(separator: ", "))]"
@@ -105,7 +107,7 @@ final class ProgressRenderer: @unchecked Sendable {
         timer?.cancel()
         timer = nil
         if enabled && terminal.stderrIsTerminal { terminal.clearProgress() }
-        if enabled && !terminal.stderrIsTerminal {
+        if enabled && !terminal.stderrIsTerminal && lock.withLock({ planned }) {
             let line = lock.withLock { summaryLocked() }
             terminal.err("ferry: done: \(line)\n")
         }

@@ -3,12 +3,35 @@ import Foundation
 
 /// Prints a command's result on stdout: a human summary, or one JSON object.
 enum ReportPrinter {
+    static func json(_ value: some Encodable, terminal: Terminal) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+        terminal.out(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n")
+    }
+
+    static func print(_ report: ImportReport, format: OutputOptions.Format, terminal: Terminal) throws {
+        switch format {
+        case .json:
+            try json(report, terminal: terminal)
+        case .text:
+            var lines = report.images.map { "\($0.source) → \($0.destination)  \($0.digest.prefix(19))…" }
+            for digest in report.unnamed { lines.append("(unnamed) \(digest): not imported") }
+            lines.append("")
+            if report.dryRun {
+                lines.append("dry run: \(report.images.count) images would be imported from \(report.input); nothing was sent")
+            } else {
+                lines.append("\(report.images.count) images imported from \(report.input)")
+                lines.append("blobs: \(report.blobsUploaded) uploaded (\(ByteCount.format(report.bytesUploaded))), \(report.blobsMounted) mounted, \(report.blobsSkipped) already present")
+                lines.append("manifests pushed: \(report.manifestsPushed), tags pushed: \(report.tagsPushed)")
+            }
+            terminal.out(lines.joined(separator: "\n") + "\n")
+        }
+    }
+
     static func print(_ report: ExportReport, format: OutputOptions.Format, terminal: Terminal) throws {
         switch format {
         case .json:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
-            terminal.out(String(decoding: try encoder.encode(report), as: UTF8.self) + "\n")
+            try json(report, terminal: terminal)
         case .text:
             var lines: [String] = []
             let width = min(max(report.images.map(\.reference.count).max() ?? 0, 10), 70)

@@ -149,7 +149,7 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `host[:port]` where host is DNS labels or an IPv4 address or a bracketed IPv6 address.
-    static func isValidRegistry(_ text: String) -> Bool {
+    public static func isValidRegistry(_ text: String) -> Bool {
         var host = Substring(text)
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { return false }

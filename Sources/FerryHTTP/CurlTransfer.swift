@@ -85,13 +85,14 @@ final class CurlTransferContext {
             bytes.withUnsafeBytes { source in
                 buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[Int(uploadOffset)..<Int(uploadOffset) + count]))
             }
-        case .file(let file, let offset, _):
+        case .file(let file, let offset, _, let observer):
             do {
                 let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset + uploadOffset)
                 guard n > 0 else {
                     storedError = FerryCoreError.io(operation: "read (file shorter than expected)", path: file.path, errno: 0)
                     return nil
                 }
+                try observer?.observe(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 uploadOffset += Int64(n)
                 return n
             } catch {
@@ -143,6 +144,11 @@ let curlSeekCallback: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, Int3
     guard let user, origin == SEEK_SET else { return 1 }
     let context = Unmanaged<CurlTransferContext>.fromOpaque(user).takeUnretainedValue()
     guard let body = context.body, offset >= 0, offset <= body.length else { return 1 }
+    if case .file(_, _, _, let observer?) = body {
+        // An observer hashes a stream; it can only start over from byte 0.
+        guard offset == 0 else { return 1 }
+        observer.rewind()
+    }
     context.uploadOffset = Int64(offset)
     return 0
 }

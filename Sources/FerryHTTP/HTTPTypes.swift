@@ -51,17 +51,25 @@ public struct TLSOptions: Sendable, Hashable {
     }
 }
 
-/// The body of a request: bytes in memory, or a byte range of a file read as it is sent.
+/// The body of a request: bytes in memory, or a byte range of a file read as it is sent
+/// (optionally passing every byte read to an observer, which is how uploads are re-hashed).
 public enum HTTPBody: Sendable {
     case bytes([UInt8])
-    case file(PositionalFile, offset: Int64, length: Int64)
+    case file(PositionalFile, offset: Int64, length: Int64, observer: (any HTTPBodyObserver)? = nil)
 
     public var length: Int64 {
         switch self {
         case .bytes(let bytes): return Int64(bytes.count)
-        case .file(_, _, let length): return length
+        case .file(_, _, let length, _): return length
         }
     }
+}
+
+/// Sees the bytes of a request body as libcurl reads them (on the transfer thread).
+/// `rewind()` is called when libcurl has to send the body again from the start.
+public protocol HTTPBodyObserver: AnyObject, Sendable {
+    func observe(_ buffer: UnsafeRawBufferPointer) throws
+    func rewind()
 }
 
 /// One HTTP request. Redirects are followed by `HTTPClient` itself, never by libcurl, so the

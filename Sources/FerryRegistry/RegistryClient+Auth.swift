@@ -73,7 +73,8 @@ extension RegistryClient {
             }
             var items = components.queryItems ?? []
             if let service { items.append(URLQueryItem(name: "service", value: service)) }
-            if let scope { items.append(URLQueryItem(name: "scope", value: scope)) }
+            // One `scope` parameter per scope (distribution's token spec).
+            for part in (scope ?? "").split(separator: " ") { items.append(URLQueryItem(name: "scope", value: String(part))) }
             components.queryItems = items.isEmpty ? nil : items
             guard let url = components.string else {
                 throw RegistryError.refusedRealm(realm: URLRedaction.redact(realm), reason: "not a URL")

@@ -79,10 +79,13 @@ public final class RegistryClient: Sendable {
     /// Sends a request built for the registry's endpoint with authorization, answering one
     /// auth challenge and retrying transient failures. The builder runs for every attempt,
     /// so it can add a `Range` for what already arrived.
-    func send(registry: String, repository: String?, push: Bool = false, maximumBodySize: Int = 1 << 20,
+    func send(registry: String, repository: String?, push: Bool = false, extraScopes: [String] = [],
+              retryTransient: Bool = true, maximumBodySize: Int = 1 << 20,
               sinkFactory: HTTPSinkFactory? = nil,
               build: @Sendable (Endpoint) throws -> HTTPRequest) async throws -> HTTPResponse {
-        let scope = repository.map { Self.scope(repository: $0, push: push) }
+        // Several scopes (a mount needs pull on the source repository) travel as one
+        // space-separated scope string, which token services accept as separate scopes.
+        let scope = repository.map { ([Self.scope(repository: $0, push: push)] + extraScopes).joined(separator: " ") }
         var answeredChallenge = false
         var attempt = 0
         while true {
@@ -102,7 +105,7 @@ public final class RegistryClient: Sendable {
                 } else {
                     response = try await http.send(request, maximumBodySize: maximumBodySize)
                 }
-            } catch let error as FerryHTTPError where error.isTransient && attempt < configuration.retry.maximumAttempts {
+            } catch let error as FerryHTTPError where retryTransient && error.isTransient && attempt < configuration.retry.maximumAttempts {
                 let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)
                 logger.info("retrying \(request.method.rawValue) \(URLRedaction.redact(request.url)) in \(String(format: "%.1f", delay))s: \(error)")
                 try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
@@ -119,7 +122,7 @@ public final class RegistryClient: Sendable {
                 try await authenticate(registry: registry, repository: repository, scope: scope, response: response)
                 continue
             }
-            if RetryPolicy.retryableStatuses.contains(response.status) && attempt < configuration.retry.maximumAttempts {
+            if retryTransient && RetryPolicy.retryableStatuses.contains(response.status) && attempt < configuration.retry.maximumAttempts {
                 let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: response.headers["Retry-After"])
                 logger.info("retrying \(request.method.rawValue) \(URLRedaction.redact(request.url)) in \(String(format: "%.1f", delay))s: HTTP \(response.status)")
                 try await Task.sleep(nanoseconds: UInt64(delay * 1e9))

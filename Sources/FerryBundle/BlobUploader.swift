@@ -1,0 +1,152 @@
+import FerryCore
+import FerryHTTP
+import FerryRegistry
+import Foundation
+
+/// Puts every blob the images need into their destination repositories, each (repository,
+/// digest) pair once, `jobs` at a time.
+///
+/// Two phases: first every distinct digest into the first repository that needs it (HEAD, else
+/// upload); then the other repositories, which can usually mount the blob from the first
+/// instead of receiving its bytes again.
+struct BlobUploader: Sendable {
+    let client: RegistryClient
+    let store: any BlobStore
+    let registry: String
+    let chunkSize: Int64?
+    let progress: ProgressHandler
+
+    struct Outcomes {
+        var uploaded = 0, mounted = 0, skipped = 0
+        var bytes: Int64 = 0
+    }
+
+    struct Work: Sendable {
+        let repository: String
+        let descriptor: Descriptor
+        let images: [String]
+        /// A repository of this import that will already hold the blob (phase two).
+        let mountFrom: String?
+    }
+
+    func transfer(_ images: [ImportImage], jobs: Int) async throws -> Outcomes {
+        var firstRepository: [Digest: String] = [:]
+        var pairs: [String: (Descriptor, [String])] = [:]
+        var order: [String] = []
+        for image in images {
+            for blob in image.blobs {
+                let key = "\(image.destination.repository)|\(blob.digest)"
+                if pairs[key] == nil {
+                    order.append(key)
+                    pairs[key] = (blob, [])
+                    if firstRepository[blob.digest] == nil { firstRepository[blob.digest] = image.destination.repository }
+                }
+                pairs[key]?.1.append(image.destination.description)
+            }
+        }
+        var phaseOne: [Work] = [], phaseTwo: [Work] = []
+        for key in order {
+            guard let (descriptor, users) = pairs[key] else { continue }
+            let repository = String(key.prefix { $0 != "|" })
+            let first = firstRepository[descriptor.digest]
+            if first == repository {
+                phaseOne.append(Work(repository: repository, descriptor: descriptor, images: users, mountFrom: nil))
+            } else {
+                phaseTwo.append(Work(repository: repository, descriptor: descriptor, images: users, mountFrom: first))
+            }
+        }
+        let all = phaseOne + phaseTwo
+        progress(.planned(blobs: all.count, bytes: all.reduce(0) { $0 + $1.descriptor.size },
+                          toTransfer: phaseOne.count, toTransferBytes: phaseOne.reduce(0) { $0 + $1.descriptor.size }))
+        var outcomes = Outcomes()
+        for phase in [phaseOne, phaseTwo] {
+            try await withThrowingTaskGroup(of: (BlobTransfer, Int64).self) { group in
+                var next = phase.makeIterator()
+                func startNext() -> Bool {
+                    guard let work = next.next() else { return false }
+                    group.addTask { (try await put(work), work.descriptor.size) }
+                    return true
+                }
+                for _ in 0..<max(1, jobs) where !startNext() { break }
+                while let (result, size) = try await group.next() {
+                    switch result {
+                    case .alreadyPresent: outcomes.skipped += 1
+                    case .mounted: outcomes.mounted += 1
+                    case .uploaded:
+                        outcomes.uploaded += 1
+                        outcomes.bytes += size
+                    }
+                    _ = startNext()
+                }
+            }
+        }
+        return outcomes
+    }
+
+    private func put(_ work: Work) async throws -> BlobTransfer {
+        let descriptor = work.descriptor
+        do {
+            if try await client.blobExists(registry: registry, repository: work.repository, digest: descriptor.digest) {
+                return .alreadyPresent
+            }
+            if let source = work.mountFrom,
+               try await client.mountBlob(registry: registry, repository: work.repository, digest: descriptor.digest, from: source) {
+                return .mounted
+            }
+            guard let location = store.blob(descriptor.digest) else {
+                throw FerryBundleError.input(path: store.location, reason: "blob \(descriptor.digest) is missing")
+            }
+            progress(.blobStarted(descriptor.digest, size: descriptor.size))
+            let verifier = UploadVerifier(descriptor, progress: progress)
+            try await client.uploadBlob(registry: registry, repository: work.repository, descriptor: descriptor,
+                                        body: {
+                                            // Every attempt is a new session that sends the blob from byte 0.
+                                            verifier.rewind()
+                                            return .file(location.file, offset: location.offset, length: location.size, observer: verifier)
+                                        },
+                                        chunkSize: chunkSize)
+            // The registry checked the digest too; this names the damaged member if it did not match.
+            do {
+                try verifier.finish()
+            } catch {
+                throw FerryBundleError.damaged(path: store.location, reason: "\(location.name): \(error)")
+            }
+            progress(.blobFinished(descriptor.digest, size: descriptor.size))
+            return .uploaded
+        } catch let error as FerryBundleError {
+            throw error
+        } catch {
+            throw FerryBundleError.blob(descriptor.digest, images: work.images, doing: "uploading", underlying: error)
+        }
+    }
+}
+
+/// Hashes an upload's bytes as libcurl reads them from the bundle.
+final class UploadVerifier: HTTPBodyObserver, @unchecked Sendable {
+    private let mutex = Mutex()
+    private var verifier: BlobVerifier
+    private let progress: ProgressHandler
+
+    init(_ descriptor: Descriptor, progress: @escaping ProgressHandler) {
+        verifier = BlobVerifier(descriptor)
+        self.progress = progress
+    }
+
+    func observe(_ buffer: UnsafeRawBufferPointer) throws {
+        try mutex.withLock { try verifier.update(buffer) }
+        progress(.bytes(Int64(buffer.count)))
+    }
+
+    func rewind() {
+        let lost = mutex.withLock { () -> Int64 in
+            let received = verifier.received
+            verifier = BlobVerifier(digest: verifier.expectedDigest, size: verifier.expectedSize)
+            return received
+        }
+        progress(.bytes(-lost))
+    }
+
+    func finish() throws {
+        try mutex.withLock { _ = try verifier.finish() }
+    }
+}

@@ -1,0 +1,76 @@
+public import FerryCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How images in a bundle are named, and where they go (`formats/ferry-bundle/SPEC.md`).
+public enum ImportNaming {
+    /// The full name of an `index.json` entry, read from every convention writers use, in
+    /// precedence order: `io.containerd.image.name`, then a full
+    /// `org.opencontainers.image.ref.name` (one with `/`, `:` or `@`). A tag-only ref name
+    /// (Docker, BuildKit, regclient) is not a name on its own. Nil: the entry is unnamed.
+    public static func name(of entry: Descriptor) -> ImageReference? {
+        let annotations = entry.annotations ?? [:]
+        for candidate in [annotations[AnnotationKey.containerdImageName], annotations[AnnotationKey.refName]] {
+            guard let text = candidate, text.contains("/") || text.contains("@") || text.contains(":") else { continue }
+            if let reference = try? ImageReference(parsing: text) { return reference }
+        }
+        return nil
+    }
+}
+
+/// Maps a source reference to its destination: `--to REGISTRY[/PREFIX]` keeps the source
+/// repository path under the prefix; `--flatten N` drops N leading path components first.
+/// The destination host comes only from here, never from names inside the bundle.
+public struct DestinationMapper: Sendable {
+    public let registry: String
+    public let prefix: [String]
+    public let flatten: Int
+
+    public init(to destination: String, flatten: Int = 0) throws {
+        var text = Substring(destination)
+        for scheme in ["https://", "http://", "docker://"] where text.hasPrefix(scheme) { text = text.dropFirst(scheme.count) }
+        while text.hasSuffix("/") { text = text.dropLast() }
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard let host = parts.first, ImageReference.isValidRegistry(host), !parts.dropFirst().contains("") else {
+            throw FerryBundleError.input(path: destination, reason: "--to must be REGISTRY[/PREFIX], for example registry.local:5000/mirror")
+        }
+        guard flatten >= 0 else { throw FerryBundleError.input(path: destination, reason: "--flatten must not be negative") }
+        registry = host
+        prefix = Array(parts.dropFirst())
+        self.flatten = flatten
+    }
+
+    public func destination(for source: ImageReference) throws -> ImageReference {
+        let components = source.repository.split(separator: "/").map(String.init)
+        let kept = Array(components.dropFirst(min(flatten, components.count - 1)))
+        let path = (prefix + kept).joined(separator: "/")
+        var text = "\(registry)/\(path)"
+        if let tag = source.tag { text += ":\(tag)" }
+        if let digest = source.digest { text += "@\(digest)" }
+        do {
+            return try ImageReference(parsing: text)
+        } catch {
+            throw FerryBundleError.input(path: source.description, reason: "destination \(text) is not a valid reference: \(error)")
+        }
+    }
+}
+
+/// Shell-style globs (`docker.io/library/*`) over full image names; `*` also matches `/`.
+public struct ImageFilter: Sendable {
+    public let include: [String]
+    public let exclude: [String]
+
+    public init(include: [String] = [], exclude: [String] = []) {
+        self.include = include
+        self.exclude = exclude
+    }
+
+    public func accepts(_ name: String) -> Bool {
+        func matches(_ pattern: String) -> Bool { fnmatch(pattern, name, 0) == 0 }
+        if !include.isEmpty && !include.contains(where: matches) { return false }
+        return !exclude.contains(where: matches)
+    }
+}

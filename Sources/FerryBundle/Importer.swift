@@ -1,0 +1,235 @@
+import FerryCore
+import FerryHTTP
+public import FerryRegistry
+import Foundation
+
+/// What `ferry import` is asked to do.
+public struct ImportOptions: Sendable {
+    public var input: String
+    public var destination: DestinationMapper
+    public var filter: ImageFilter
+    public var dryRun: Bool
+    public var jobs: Int
+    /// Upload blobs larger than this in PATCH chunks of this size (proxies that cap bodies).
+    public var chunkSize: Int64?
+
+    public init(input: String, destination: DestinationMapper, filter: ImageFilter = ImageFilter(), dryRun: Bool = false,
+                jobs: Int = 8, chunkSize: Int64? = nil) {
+        self.input = input
+        self.destination = destination
+        self.filter = filter
+        self.dryRun = dryRun
+        self.jobs = jobs
+        self.chunkSize = chunkSize
+    }
+}
+
+/// The facts of a finished (or planned, with `--dry-run`) import.
+public struct ImportReport: Sendable, Encodable {
+    public struct Image: Sendable, Encodable {
+        public var source: String
+        public var destination: String
+        public var digest: String
+        public var mediaType: String
+    }
+
+    public var input: String
+    public var dryRun: Bool
+    public var images: [Image]
+    /// index.json entries without a usable name (not imported).
+    public var unnamed: [String]
+    public var blobsUploaded: Int
+    public var blobsMounted: Int
+    public var blobsSkipped: Int
+    public var bytesUploaded: Int64
+    public var manifestsPushed: Int
+    public var tagsPushed: Int
+}
+
+/// One image to import: where it goes, its manifests children-first, and its blobs.
+struct ImportImage: Sendable {
+    let source: ImageReference
+    let destination: ImageReference
+    let entry: Descriptor
+    /// Children before parents, the entry last: the order they are pushed in.
+    let manifests: [StoredManifest]
+    let blobs: [Descriptor]
+}
+
+/// `ferry import`: a bundle (or layout) into a registry, without unpacking it.
+///
+/// Everything in the input is checked before the first byte is sent: names, manifests (read
+/// whole, hashed, parsed, media types agreeing with their descriptors) and the presence of
+/// every blob. Then blobs go up (HEAD first, mount when another repository of the target has
+/// them, else uploaded straight from their bytes in the bundle and hashed again on the way),
+/// then child manifests by digest, then indexes, then tags: a tag never points at an image
+/// whose parts are not all there.
+public struct Importer: Sendable {
+    public let client: RegistryClient
+    public let progress: ProgressHandler
+
+    public init(client: RegistryClient, progress: @escaping ProgressHandler = { _ in }) {
+        self.client = client
+        self.progress = progress
+    }
+
+    public func run(_ options: ImportOptions) async throws -> ImportReport {
+        let store: any BlobStore = try await Blocking.run {
+            if FileSystem.isDirectory(options.input) { return try LayoutBlobStore(directory: options.input) }
+            return try TarBlobStore(path: options.input)
+        }
+        let (images, unnamed) = try await Blocking.run { try Self.plan(store: store, options: options) }
+        for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported")) }
+        var report = ImportReport(input: options.input, dryRun: options.dryRun,
+                                  images: images.map { ImportReport.Image(source: $0.source.description, destination: $0.destination.description,
+                                                                          digest: $0.entry.digest.description, mediaType: $0.entry.mediaType.rawValue) },
+                                  unnamed: unnamed, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, bytesUploaded: 0,
+                                  manifestsPushed: 0, tagsPushed: 0)
+        guard !options.dryRun else { return report }
+        guard !images.isEmpty else { throw FerryBundleError.noImages }
+        progress(.imagesPlanned(images.count))
+
+        let uploader = BlobUploader(client: client, store: store, registry: options.destination.registry,
+                                    chunkSize: options.chunkSize, progress: progress)
+        let outcomes = try await uploader.transfer(images, jobs: options.jobs)
+        report.blobsUploaded = outcomes.uploaded
+        report.blobsMounted = outcomes.mounted
+        report.blobsSkipped = outcomes.skipped
+        report.bytesUploaded = outcomes.bytes
+
+        let pushed = try await pushManifests(images, registry: options.destination.registry, jobs: options.jobs)
+        report.manifestsPushed = pushed.manifests
+        report.tagsPushed = pushed.tags
+        progress(.finished)
+        return report
+    }
+
+    /// Reads and checks every selected image of the input; no network.
+    static func plan(store: any BlobStore, options: ImportOptions) throws -> ([ImportImage], [String]) {
+        guard let indexBytes = try store.indexJSON() else {
+            throw FerryBundleError.input(path: store.location,
+                                         reason: "has no index.json (docker-archives without an OCI side are not supported yet)")
+        }
+        let index: ImageIndex
+        do {
+            index = try JSONDecoder().decode(ImageIndex.self, from: Data(indexBytes))
+        } catch {
+            throw FerryBundleError.input(path: store.location, reason: "index.json is not an OCI index: \(ParsedManifestSummary.of(error))")
+        }
+        var images: [ImportImage] = []
+        var unnamed: [String] = []
+        var destinations = Set<String>()
+        for entry in index.manifests {
+            guard let source = ImportNaming.name(of: entry) else {
+                unnamed.append(entry.digest.description)
+                continue
+            }
+            guard options.filter.accepts(source.description) else { continue }
+            let destination = try options.destination.destination(for: source)
+            guard destinations.insert(destination.description).inserted else { continue }
+            var manifests: [StoredManifest] = []
+            var blobs: [Descriptor] = []
+            try walk(entry, store: store, image: source.description, manifests: &manifests, blobs: &blobs)
+            images.append(ImportImage(source: source, destination: destination, entry: entry, manifests: manifests, blobs: blobs))
+        }
+        return (images, unnamed)
+    }
+
+    /// Depth-first: children are appended before their parent.
+    private static func walk(_ descriptor: Descriptor, store: any BlobStore, image: String,
+                             manifests: inout [StoredManifest], blobs: inout [Descriptor]) throws {
+        guard descriptor.mediaType.isManifest else {
+            throw FerryBundleError.unsupportedMediaType(image: image, mediaType: descriptor.mediaType)
+        }
+        let bytes = try store.readVerified(descriptor)
+        let parsed: ParsedManifest
+        do {
+            parsed = try ParsedManifest.parse(bytes, mediaType: descriptor.mediaType, digest: descriptor.digest)
+        } catch {
+            throw FerryBundleError.image(image, doing: "reading manifest in \(store.location)", underlying: error)
+        }
+        switch parsed {
+        case .index(let index):
+            for child in index.manifests { try walk(child, store: store, image: image, manifests: &manifests, blobs: &blobs) }
+        case .image(let manifest):
+            let omitted = Set(ImageResolver.omitted(manifest).map(\.digest))
+            for blob in manifest.blobs where !omitted.contains(blob.digest) {
+                guard let location = store.blob(blob.digest) else {
+                    throw FerryBundleError.input(path: store.location, reason: "\(image) needs blob \(blob.digest), which the input does not carry")
+                }
+                guard location.size == blob.size else {
+                    throw FerryBundleError.damaged(path: store.location,
+                                                   reason: "\(location.name) has \(location.size) bytes, \(image) says \(blob.size)")
+                }
+                blobs.append(blob)
+            }
+        }
+        if !manifests.contains(where: { $0.descriptor.digest == descriptor.digest }) {
+            manifests.append(StoredManifest(descriptor: descriptor, bytes: bytes))
+        }
+    }
+
+    /// Child manifests by digest, then the entry by digest, then its tag; each skipped when the
+    /// registry already has it (HEAD), so a second run pushes nothing.
+    private func pushManifests(_ images: [ImportImage], registry: String, jobs: Int) async throws -> (manifests: Int, tags: Int) {
+        var manifests = 0, tags = 0
+        try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            var next = images.makeIterator()
+            func startNext() -> Bool {
+                guard let image = next.next() else { return false }
+                group.addTask { try await pushManifests(of: image, registry: registry) }
+                return true
+            }
+            for _ in 0..<max(1, jobs) where !startNext() { break }
+            while let (m, t) = try await group.next() {
+                manifests += m
+                tags += t
+                _ = startNext()
+            }
+        }
+        return (manifests, tags)
+    }
+
+    private func pushManifests(of image: ImportImage, registry: String) async throws -> (Int, Int) {
+        let repository = image.destination.repository
+        var pushed = 0
+        do {
+            for manifest in image.manifests {
+                let digest = manifest.descriptor.digest
+                if try await client.manifestDigest(registry: registry, repository: repository, reference: digest.description) == digest {
+                    continue
+                }
+                try await client.putManifest(registry: registry, repository: repository, reference: digest.description,
+                                             bytes: manifest.bytes, mediaType: manifest.descriptor.mediaType, digest: digest)
+                pushed += 1
+            }
+            guard let tag = image.destination.tag, let root = image.manifests.last else { return (pushed, 0) }
+            if try await client.manifestDigest(registry: registry, repository: repository, reference: tag) == root.descriptor.digest {
+                return (pushed, 0)
+            }
+            try await client.putManifest(registry: registry, repository: repository, reference: tag,
+                                         bytes: root.bytes, mediaType: root.descriptor.mediaType, digest: root.descriptor.digest)
+            progress(.imageCompleted(image: image.destination.description))
+            return (pushed, 1)
+        } catch {
+            throw FerryBundleError.image(image.destination.description, doing: "pushing manifests", underlying: error)
+        }
+    }
+}
+
+/// Short decoding error text (shared with manifest parsing).
+enum ParsedManifestSummary {
+    static func of(_ error: any Error) -> String {
+        if let decoding = error as? DecodingError {
+            switch decoding {
+            case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context):
+                return context.debugDescription
+            case .keyNotFound(let key, _):
+                return "missing field \(key.stringValue)"
+            @unknown default:
+                return "\(decoding)"
+            }
+        }
+        return "\(error)"
+    }
+}

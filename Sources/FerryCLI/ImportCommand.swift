@@ -1,0 +1,104 @@
+import ArgumentParser
+import FerryBundle
+import FerryCore
+import FerryRegistry
+import Foundation
+import Logging
+
+/// `ferry import`: a bundle into a registry.
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Push the images of a bundle (or OCI layout directory) into a registry.",
+        discussion: """
+        Reads a ferry bundle, an oci-archive, a Docker 25 `docker save` tar or an OCI layout \
+        directory in place: one pass over the tar headers, then blobs are uploaded straight from \
+        their bytes in the file, in parallel, and hashed again on the way. Nothing is extracted.
+
+        Everything in the input is checked before anything is sent. Blobs go first (skipped \
+        when the registry has them, mounted from another repository when it can), then child \
+        manifests, then indexes, then tags, so a tag never points at an incomplete image. \
+        Running the same import again sends nothing.
+
+        Names come from the bundle (io.containerd.image.name, or a full \
+        org.opencontainers.image.ref.name); the destination host comes only from --to: \
+        docker.io/library/nginx:1.27 --to reg:5000/mirror → reg:5000/mirror/library/nginx:1.27.
+
+        Examples:
+          ferry import site-a.tar --to registry.dc2.local:5000
+          ferry import site-a.tar --to harbor.local/mirror --flatten 1 --jobs 8
+          ferry import site-a.tar --to reg:5000 --include 'docker.io/library/*' --dry-run
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Bundle tar, oci-archive, or OCI layout directory.", valueName: "input"))
+    var input: String
+
+    @Option(name: .customLong("to"), help: ArgumentHelp("Destination registry, optionally with a path prefix.", valueName: "registry[/prefix]"))
+    var destination: String
+
+    @Option(name: .customLong("flatten"), help: "Drop this many leading components of each source repository path.")
+    var flatten: Int = 0
+
+    @Option(name: .customLong("include"), help: ArgumentHelp("Import only images whose full source name matches this glob. Repeatable.", valueName: "glob"))
+    var include: [String] = []
+
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip images whose full source name matches this glob. Repeatable.", valueName: "glob"))
+    var exclude: [String] = []
+
+    @Flag(name: .customLong("dry-run"), help: "Check the input and print the plan (source → destination); send nothing.")
+    var dryRun = false
+
+    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Blobs uploaded in parallel.")
+    var jobs: Int = 8
+
+    @Option(name: .customLong("chunk-size"), help: ArgumentHelp("Upload blobs larger than this in chunks of this size (for proxies that cap request bodies), e.g. 64M.", valueName: "size"))
+    var chunkSize: String?
+
+    @OptionGroup var registry: RegistryOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        guard flatten >= 0 else { throw ValidationError("--flatten must not be negative") }
+    }
+
+    func run() async throws {
+        let terminal = Terminal()
+        let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
+        do {
+            let chunk = try chunkSize.map { text -> Int64 in
+                guard let size = ByteSize.parse(text), size >= 1 << 20 else {
+                    throw ValidationError("--chunk-size must be a size of at least 1M, like 64M or 1G")
+                }
+                return size
+            }
+            let mapper = try DestinationMapper(to: destination, flatten: flatten)
+            let client = try registry.makeClient(registries: [mapper.registry], jobs: jobs, logger: logger)
+            let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
+            let importer = Importer(client: client, progress: renderer.handle)
+            let report = try await importer.run(ImportOptions(
+                input: ExportCommand.absolute(input), destination: mapper,
+                filter: ImageFilter(include: include, exclude: exclude), dryRun: dryRun, jobs: jobs, chunkSize: chunk))
+            renderer.finish()
+            try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+        } catch {
+            throw ErrorReporter.exit(for: error, terminal: terminal)
+        }
+    }
+}
+
+/// Sizes as users type them: `700M`, `4.7G`, `65536`, with K/M/G/T meaning powers of 1024.
+enum ByteSize {
+    static func parse(_ text: String) -> Int64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
+        let units: [(String, Int64)] = [("TIB", 1 << 40), ("GIB", 1 << 30), ("MIB", 1 << 20), ("KIB", 1 << 10),
+                                        ("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10),
+                                        ("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
+        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
+            guard let value = Double(trimmed.dropLast(suffix.count)), value > 0 else { return nil }
+            return Int64(value * Double(factor))
+        }
+        return Int64(trimmed).flatMap { $0 > 0 ? $0 : nil }
+    }
+}
