@@ -25,3 +25,24 @@ public enum MemberName {
         return String(rest)
     }
 }
+
+extension MemberName {
+    /// Resolves a symbolic link member's target inside the archive: relative to the link's own
+    /// directory, `..` allowed only while it stays inside (skopeo's `<id>/layer.tar →
+    /// ../<diffid>.tar`). Absolute targets and targets above the root are refused.
+    public static func resolveLink(member: String, target: String) throws(FerryArchiveError) -> String {
+        guard !target.hasPrefix("/") else { throw .unsafeMemberName("\(member) -> \(target)", reason: "absolute link target") }
+        var stack = member.split(separator: "/").dropLast().map(String.init)
+        for component in target.split(separator: "/", omittingEmptySubsequences: true) {
+            switch component {
+            case ".": continue
+            case "..":
+                guard !stack.isEmpty else { throw .unsafeMemberName("\(member) -> \(target)", reason: "link points outside the archive") }
+                stack.removeLast()
+            default: stack.append(String(component))
+            }
+        }
+        guard !stack.isEmpty else { throw .unsafeMemberName("\(member) -> \(target)", reason: "link points at the archive root") }
+        return stack.joined(separator: "/")
+    }
+}

@@ -19,6 +19,21 @@ public protocol BlobStore: Sendable {
     func blob(_ digest: Digest) -> BlobLocation?
 }
 
+extension BlobLocation {
+    /// Reads the whole range (small members: manifests, configs, manifest.json).
+    func readAll(limit: Int64) throws -> [UInt8] {
+        guard size <= limit else { throw FerryBundleError.input(path: file.path, reason: "\(name) is over \(limit) bytes") }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        var done = 0
+        while done < bytes.count {
+            let n = try bytes.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done...]), at: offset + Int64(done)) }
+            guard n > 0 else { throw FerryBundleError.input(path: file.path, reason: "\(name) is truncated") }
+            done += n
+        }
+        return bytes
+    }
+}
+
 extension BlobStore {
     /// Reads a small blob (manifest, index, config) whole, checking size then digest.
     func readVerified(_ descriptor: Descriptor, limit: Int64 = Int64(ParsedManifest.maximumSize)) throws -> [UInt8] {

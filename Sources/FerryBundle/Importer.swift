@@ -12,9 +12,12 @@ public struct ImportOptions: Sendable {
     public var jobs: Int
     /// Upload blobs larger than this in PATCH chunks of this size (proxies that cap bodies).
     public var chunkSize: Int64?
+    /// Compression for layers of legacy docker-archives, whose manifests ferry builds.
+    public var layerCompression: LayerCompression
 
     public init(input: String, destination: DestinationMapper, filter: ImageFilter = ImageFilter(), dryRun: Bool = false,
-                jobs: Int = 8, chunkSize: Int64? = nil) {
+                jobs: Int = 8, chunkSize: Int64? = nil, layerCompression: LayerCompression = .gzip) {
+        self.layerCompression = layerCompression
         self.input = input
         self.destination = destination
         self.filter = filter
@@ -31,6 +34,8 @@ public struct ImportReport: Sendable, Encodable {
         public var destination: String
         public var digest: String
         public var mediaType: String
+        /// True when ferry built the manifest (legacy docker-archive): the digest is new.
+        public var builtManifest: Bool
     }
 
     public var input: String
@@ -54,6 +59,7 @@ struct ImportImage: Sendable {
     /// Children before parents, the entry last: the order they are pushed in.
     let manifests: [StoredManifest]
     let blobs: [Descriptor]
+    var builtManifest = false
 }
 
 /// `ferry import`: a bundle (or layout) into a registry, without unpacking it.
@@ -74,15 +80,18 @@ public struct Importer: Sendable {
     }
 
     public func run(_ options: ImportOptions) async throws -> ImportReport {
-        let store: any BlobStore = try await Blocking.run {
+        let input: any BlobStore = try await Blocking.run {
             if FileSystem.isDirectory(options.input) { return try LayoutBlobStore(directory: options.input) }
             return try TarBlobStore(path: options.input)
         }
-        let (images, unnamed) = try await Blocking.run { try Self.plan(store: store, options: options) }
+        let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-import")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let (images, unnamed, store) = try await Blocking.run { try Self.plan(store: input, options: options, scratch: scratch) }
         for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported")) }
         var report = ImportReport(input: options.input, dryRun: options.dryRun,
                                   images: images.map { ImportReport.Image(source: $0.source.description, destination: $0.destination.description,
-                                                                          digest: $0.entry.digest.description, mediaType: $0.entry.mediaType.rawValue) },
+                                                                          digest: $0.entry.digest.description, mediaType: $0.entry.mediaType.rawValue,
+                                                                          builtManifest: $0.builtManifest) },
                                   unnamed: unnamed, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, bytesUploaded: 0,
                                   manifestsPushed: 0, tagsPushed: 0)
         guard !options.dryRun else { return report }
@@ -104,11 +113,19 @@ public struct Importer: Sendable {
         return report
     }
 
-    /// Reads and checks every selected image of the input; no network.
-    static func plan(store: any BlobStore, options: ImportOptions) throws -> ([ImportImage], [String]) {
+    /// Reads and checks every selected image of the input; no network. An archive with an OCI
+    /// side (index.json) is read as it is; a docker-archive without one is converted, with its
+    /// temporary files under `scratch`.
+    static func plan(store: any BlobStore, options: ImportOptions, scratch: String) throws -> ([ImportImage], [String], any BlobStore) {
         guard let indexBytes = try store.indexJSON() else {
-            throw FerryBundleError.input(path: store.location,
-                                         reason: "has no index.json (docker-archives without an OCI side are not supported yet)")
+            guard let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else {
+                throw FerryBundleError.input(path: store.location, reason: "has neither index.json nor manifest.json: not an image archive")
+            }
+            try FileSystem.makeDirectories(scratch)
+            let converter = DockerArchiveConverter(store: tar, compression: options.layerCompression, temporaryDirectory: scratch)
+            let converted = try converter.convert(try tar.resolve("manifest.json").readAll(limit: 16 << 20),
+                                                  filter: options.filter, mapper: options.destination)
+            return (converted.images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs))
         }
         let index: ImageIndex
         do {
@@ -132,7 +149,7 @@ public struct Importer: Sendable {
             try walk(entry, store: store, image: source.description, manifests: &manifests, blobs: &blobs)
             images.append(ImportImage(source: source, destination: destination, entry: entry, manifests: manifests, blobs: blobs))
         }
-        return (images, unnamed)
+        return (images, unnamed, store)
     }
 
     /// Depth-first: children are appended before their parent.

@@ -82,6 +82,29 @@ public final class TarBlobStore: BlobStore, @unchecked Sendable {
 
     public func blob(_ digest: Digest) -> BlobLocation? { blobs[digest] }
 
+    /// Where a member's data lies, following symbolic links inside the archive (at most 8).
+    func resolve(_ name: String) throws -> BlobLocation {
+        var current = name
+        for _ in 0..<8 {
+            guard let normalised = try MemberName.normalise(current), let member = members[normalised] else {
+                throw FerryBundleError.input(path: location, reason: "member \(current) is missing")
+            }
+            switch member.kind {
+            case .file:
+                return BlobLocation(file: file, offset: member.dataOffset, size: member.size, name: normalised)
+            case .symlink:
+                guard let target = member.linkTarget else { throw FerryBundleError.input(path: location, reason: "link \(normalised) has no target") }
+                current = try MemberName.resolveLink(member: normalised, target: target)
+            case .hardlink:
+                guard let target = member.linkTarget else { throw FerryBundleError.input(path: location, reason: "link \(normalised) has no target") }
+                current = target
+            default:
+                throw FerryBundleError.input(path: location, reason: "member \(normalised) is not a regular file")
+            }
+        }
+        throw FerryBundleError.input(path: location, reason: "links from \(name) do not end (cycle?)")
+    }
+
     /// gzip, zstd, xz or bzip2 by magic bytes, or nil.
     static func compression(of file: PositionalFile) throws -> String? {
         var magic = [UInt8](repeating: 0, count: 6)

@@ -55,12 +55,19 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("chunk-size"), help: ArgumentHelp("Upload blobs larger than this in chunks of this size (for proxies that cap request bodies), e.g. 64M.", valueName: "size"))
     var chunkSize: String?
 
+    @Option(name: .customLong("layer-compression"),
+            help: "For docker-archives without registry manifests (docker save before 25): compress their layers with gzip, zstd or none. ferry builds their manifests, so their digests are new (reported).")
+    var layerCompression: String = LayerCompression.gzip.rawValue
+
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         guard flatten >= 0 else { throw ValidationError("--flatten must not be negative") }
+        guard LayerCompression(rawValue: layerCompression) != nil else {
+            throw ValidationError("--layer-compression must be gzip, zstd or none")
+        }
     }
 
     func run() async throws {
@@ -79,7 +86,8 @@ struct ImportCommand: AsyncParsableCommand {
             let importer = Importer(client: client, progress: renderer.handle)
             let report = try await importer.run(ImportOptions(
                 input: ExportCommand.absolute(input), destination: mapper,
-                filter: ImageFilter(include: include, exclude: exclude), dryRun: dryRun, jobs: jobs, chunkSize: chunk))
+                filter: ImageFilter(include: include, exclude: exclude), dryRun: dryRun, jobs: jobs, chunkSize: chunk,
+                layerCompression: LayerCompression(rawValue: layerCompression) ?? .gzip))
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
         } catch {

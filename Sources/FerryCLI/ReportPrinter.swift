@@ -14,7 +14,9 @@ enum ReportPrinter {
         case .json:
             try json(report, terminal: terminal)
         case .text:
-            var lines = report.images.map { "\($0.source) → \($0.destination)  \($0.digest.prefix(19))…" }
+            var lines = report.images.map {
+                "\($0.source) → \($0.destination)  \($0.digest.prefix(19))…" + ($0.builtManifest ? "  (manifest built by ferry: new digest)" : "")
+            }
             for digest in report.unnamed { lines.append("(unnamed) \(digest): not imported") }
             lines.append("")
             if report.dryRun {

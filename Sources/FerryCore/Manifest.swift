@@ -10,6 +10,15 @@ public struct ImageManifest: Sendable, Codable, Equatable {
     public var subject: Descriptor?
     public var annotations: [String: String]?
 
+    public init(schemaVersion: Int = 2, mediaType: MediaType?, config: Descriptor, layers: [Descriptor],
+                annotations: [String: String]? = nil) {
+        self.schemaVersion = schemaVersion
+        self.mediaType = mediaType
+        self.config = config
+        self.layers = layers
+        self.annotations = annotations
+    }
+
     /// Every blob this manifest references: the config first, then the layers in order.
     public var blobs: [Descriptor] { [config] + layers }
 }

@@ -1,0 +1,98 @@
+import FerryArchive
+import FerryBundle
+import FerryCore
+import FerryHTTP
+import FerryRegistry
+import FerryTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Rule (issue 3): docker-archives without registry manifests (skopeo's docker-archive:,
+/// docker save before 25) are imported with a manifest ferry builds: configs byte for byte,
+/// layers compressed deterministically and checked against the config's diff_ids.
+@Suite(.serialized) struct DockerArchiveImportTests {
+    @Test(arguments: LayerCompression.allCases)
+    func importsSkopeoDockerArchive(_ compression: LayerCompression) async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 51)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let web = try #require(corpus.image("apps/web:1.0"))
+        try? FileManager.default.removeItem(atPath: "/var/lib/containers/cache/blob-info-cache-v1.boltdb")
+        _ = try Skopeo.run(["copy", "--src-tls-verify=false", "docker://\(web.reference)", "docker-archive:\(dir)/da.tar:example.com/team/web:1.0"])
+
+        let importer = Importer(client: ExportFixtures.client(target))
+        let options = ImportOptions(input: dir + "/da.tar", destination: try DestinationMapper(to: target.host), layerCompression: compression)
+        let report = try await importer.run(options)
+        #expect(report.images.map(\.destination) == ["\(target.host)/team/web:1.0"])
+        #expect(report.images.allSatisfy { $0.builtManifest })
+
+        let pushed = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: "\(target.host)/team/web:1.0"))
+        guard case .image(let manifest) = try pushed.parse() else { Issue.record("not an image manifest"); return }
+        let original = try #require(web.manifests.first)
+        #expect(manifest.config.digest.description == original.config.digest, "config travels byte for byte")
+        #expect(manifest.layers.count == original.layers.count)
+        switch compression {
+        case .gzip: #expect(manifest.layers.allSatisfy { $0.mediaType == .dockerLayerGzip })
+        case .zstd: #expect(manifest.layers.allSatisfy { $0.mediaType == .ociLayerZstd })
+        // Uncompressed layers are addressed by their diff_ids.
+        case .none: #expect(manifest.layers.map(\.digest.description) == original.layers.compactMap(\.diffID))
+        }
+        // Deterministic: the same archive imported again sends nothing.
+        let again = try await importer.run(options)
+        #expect(again.blobsUploaded == 0 && again.manifestsPushed == 0 && again.tagsPushed == 0)
+        #expect(again.images.map(\.digest) == report.images.map(\.digest))
+    }
+
+    /// Rule: a layer that does not match its config's diff_id is damage, named, before sending.
+    @Test func layerNotMatchingDiffIDIsRefused() async throws {
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let layer = Array("not really a tar, but bytes".utf8)
+        let wrongDiffID = DigestHasher.digest(of: Array("something else".utf8))
+        let config = Array(#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["\#(wrongDiffID)"]}}"#.utf8)
+        let configName = DigestHasher.digest(of: config).hex + ".json"
+        let manifest = Array(#"[{"Config":"\#(configName)","RepoTags":["example.com/legacy:1"],"Layers":["abc/layer.tar"]}]"#.utf8)
+        let path = dir + "/legacy.tar"
+        var layout = TarLayout()
+        let file = try PositionalFile(path: path, flags: O_RDWR | O_CREAT | O_TRUNC)
+        for (name, bytes) in [("abc/layer.tar", layer), (configName, config), ("manifest.json", manifest)] {
+            let slot = try layout.append(TarMember(name: name, size: Int64(bytes.count)))
+            try file.write(slot.header, at: slot.headerOffset)
+            try file.write(bytes, at: slot.dataOffset)
+        }
+        try file.write(TarHeader.endOfArchive, at: layout.endOfMembers)
+        try file.close()
+
+        let proxy = try FaultProxy(upstream: "127.0.0.1:9", rules: [])
+        defer { proxy.stop() }
+        do {
+            _ = try await Importer(client: RegistryClient(http: FerryHTTP.HTTPClient())).run(
+                ImportOptions(input: path, destination: try DestinationMapper(to: proxy.address)))
+            Issue.record("accepted a layer that does not match its diff_id")
+        } catch {
+            #expect("\(error)".contains("abc/layer.tar"), "\(error)")
+            #expect("\(error)".contains(wrongDiffID.description), "\(error)")
+        }
+        #expect(proxy.requests().isEmpty)
+    }
+
+    /// The spec's example docker-archive (written by skopeo, with legacy symlinked layers).
+    @Test func specExampleConverts() async throws {
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let report = try await Importer(client: ExportFixtures.client(target)).run(
+            ImportOptions(input: Fixtures.url("docker-archive/examples/skopeo-docker-archive.tar").path,
+                          destination: try DestinationMapper(to: "\(target.host)/ex")))
+        #expect(report.images.count == 1)
+        let name = try #require(report.images.first?.destination)
+        _ = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: name))
+    }
+}
