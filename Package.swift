@@ -63,7 +63,8 @@ let package = Package(
         .testTarget(name: "FerryBundleTests",
                     dependencies: ["FerryBundle", "FerryArchive", "FerryRegistry", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "FerryCLITests", dependencies: ["FerryCore", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerryCLITests", dependencies: ["FerryCore", "FerryHTTP", "FerryRegistry", "FerryTestSupport"],
+                    swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

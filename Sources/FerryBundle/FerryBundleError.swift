@@ -13,6 +13,8 @@ public enum FerryBundleError: Error, Sendable, CustomStringConvertible {
     case output(path: String, reason: String)
     /// The input bundle or layout is unreadable or malformed.
     case input(path: String, reason: String)
+    /// The input is compressed (gzip, zstd, …): callers decompress it first.
+    case compressedInput(path: String, compression: String)
     /// Content in the input does not match its digest or size.
     case damaged(path: String, reason: String)
     case noImages
@@ -32,6 +34,8 @@ public enum FerryBundleError: Error, Sendable, CustomStringConvertible {
             return "\(image): unsupported manifest media type \(mediaType)"
         case .output(let path, let reason), .input(let path, let reason), .damaged(let path, let reason):
             return "\(path): \(reason)"
+        case .compressedInput(let path, let compression):
+            return "\(path): is \(compression)-compressed"
         case .noImages:
             return "no images given (pass references or -f FILE)"
         }

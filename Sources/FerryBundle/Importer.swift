@@ -80,12 +80,21 @@ public struct Importer: Sendable {
     }
 
     public func run(_ options: ImportOptions) async throws -> ImportReport {
-        let input: any BlobStore = try await Blocking.run {
-            if FileSystem.isDirectory(options.input) { return try LayoutBlobStore(directory: options.input) }
-            return try TarBlobStore(path: options.input)
-        }
         let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-import")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let input: any BlobStore = try await Blocking.run {
+            if FileSystem.isDirectory(options.input) { return try LayoutBlobStore(directory: options.input) }
+            do {
+                return try TarBlobStore(path: options.input)
+            } catch FerryBundleError.compressedInput {
+                // One sequential pass into an uncompressed copy, then the usual in-place import.
+                try FileSystem.makeDirectories(scratch)
+                let plain = scratch + "/input.tar"
+                let limit = max(Int64(64) << 30, (FileSystem.fileSize(options.input) ?? 0) * 100)
+                try TarBlobStore.decompress(options.input, to: plain, limit: limit)
+                return try TarBlobStore(path: plain, displayName: options.input)
+            }
+        }
         let (images, unnamed, store) = try await Blocking.run { try Self.plan(store: input, options: options, scratch: scratch) }
         for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported")) }
         var report = ImportReport(input: options.input, dryRun: options.dryRun,

@@ -20,8 +20,10 @@ public final class TarBlobStore: BlobStore, @unchecked Sendable {
     /// All regular members by normalised name.
     let members: [String: ScannedTarMember]
 
-    public init(path: String) throws {
-        location = path
+    /// Opens `path`; `displayName` is what messages call it (the user's compressed file when
+    /// `path` is its decompressed copy).
+    public init(path: String, displayName: String? = nil) throws {
+        location = displayName ?? path
         let file: PositionalFile
         do {
             file = try PositionalFile(path: path, flags: O_RDONLY)
@@ -30,7 +32,7 @@ public final class TarBlobStore: BlobStore, @unchecked Sendable {
         }
         self.file = file
         if let kind = try Self.compression(of: file) {
-            throw FerryBundleError.input(path: path, reason: "is \(kind)-compressed; decompress it first (streaming compressed bundles is not supported yet)")
+            throw FerryBundleError.compressedInput(path: path, compression: kind)
         }
         let scanned: [ScannedTarMember]
         let trailing: Bool
@@ -103,6 +105,24 @@ public final class TarBlobStore: BlobStore, @unchecked Sendable {
             }
         }
         throw FerryBundleError.input(path: location, reason: "links from \(name) do not end (cycle?)")
+    }
+
+    /// Decompresses `path` into `destination` (a new uncompressed tar), writing at most
+    /// `limit` bytes. The cost of reading a compressed bundle: temporary space equal to its
+    /// uncompressed size, and one sequential pass before the parallel import starts.
+    static func decompress(_ path: String, to destination: String, limit: Int64) throws {
+        let output = try PositionalFile(path: destination, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
+        var written: Int64 = 0
+        do {
+            let decompressor = try StreamDecompressor(path: path)
+            _ = try decompressor.decompress(limit: limit) { buffer in
+                try output.write(buffer, at: written)
+                written += Int64(buffer.count)
+            }
+            try output.close()
+        } catch {
+            throw FerryBundleError.input(path: path, reason: "cannot decompress: \(error)")
+        }
     }
 
     /// gzip, zstd, xz or bzip2 by magic bytes, or nil.

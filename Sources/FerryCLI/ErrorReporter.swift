@@ -35,7 +35,7 @@ enum ErrorReporter {
             case .image(_, _, let underlying), .blob(_, _, _, let underlying): return code(for: underlying)
             case .descriptorMismatch: return 76
             case .output: return 74
-            case .input: return 65
+            case .input, .compressedInput: return 65
             case .damaged: return 76
             case .platformNotFound, .unsupportedMediaType, .noImages: return 65
             }

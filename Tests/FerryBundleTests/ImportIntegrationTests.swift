@@ -119,6 +119,36 @@ import Glibc
         #expect(layoutImage.digest.description == web.digest)
     }
 
+    /// Rule: compressed bundles are read as one stream (into a temporary copy) and import the same.
+    @Test(arguments: StreamCompressor.Kind.allCases)
+    func compressedBundleImports(_ kind: StreamCompressor.Kind) async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (corpus, bundle) = try await Self.exportedBundle(from: source, seed: 45, dir: dir)
+        let compressed = dir + "/bundle.tar.\(kind.rawValue)"
+        let output = try PositionalFile(path: compressed, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        var written: Int64 = 0
+        let compressor = try StreamCompressor(kind: kind) { buffer in
+            try output.write(buffer, at: written)
+            written += Int64(buffer.count)
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: bundle))
+        try data.withUnsafeBytes { try compressor.write($0) }
+        try compressor.finish()
+        try output.close()
+
+        _ = try await Self.importer(target).run(ImportOptions(input: compressed, destination: try DestinationMapper(to: target.host)))
+        for image in corpus.images {
+            let fetched = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: "\(target.host)/\(image.repository):\(image.tag)"))
+            #expect(fetched.digest.description == image.digest)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.contains("ferry-import") }.isEmpty)
+    }
+
     /// Rule: a damaged blob is named and no tag of the import appears.
     @Test func damagedBlobPublishesNoTag() async throws {
         let source = try await TestRegistry.start()

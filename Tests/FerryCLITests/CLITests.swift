@@ -1,4 +1,6 @@
 import FerryCore
+import FerryHTTP
+import FerryRegistry
 import FerryTestSupport
 import Foundation
 import Testing
@@ -123,4 +125,54 @@ final class LockedData: @unchecked Sendable {
     func set(_ value: Data) { lock.withLock { data = value } }
     var isSet: Bool { lock.withLock { data != nil } }
     var value: Data { lock.withLock { data ?? Data() } }
+}
+
+/// Rule (issue 3): a killed import never leaves a tag pointing at an incomplete image, and the
+/// rerun completes.
+@Suite(.serialized) struct KilledImportTests {
+    @Test func sigkillMidwayThenRerun() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 61)
+        let dir = NSTemporaryDirectory() + "ferry-kill-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let export = try CLITests.ferry(["export"] + corpus.images.map(\.reference) + ["-o", "b.tar", "-q"], directory: dir)
+        try #require(export.status == 0, "\(export.stderr)")
+
+        // One blob upload hangs in the proxy; the rest proceed; then the process is killed.
+        let proxy = try FaultProxy(upstream: target.host, rules: [
+            ProxyRule(method: "PUT", pathContains: "/blobs/uploads/", fault: .stallAfterBodyBytes(0, seconds: 30), times: 1),
+        ])
+        defer { proxy.stop() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLITests.binary)
+        process.arguments = ["import", dir + "/b.tar", "--to", proxy.address, "-q", "-j", "2"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !proxy.requests().contains(where: { $0.appliedFault != nil }) && Date() < deadline {
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(!proxy.requests().contains { $0.method == "PUT" && $0.target.contains("/manifests/") }, "no manifest before all blobs")
+        let client = RegistryClient(http: HTTPClient())
+        for image in corpus.images {
+            #expect(try await client.manifestDigest(registry: target.host, repository: image.repository, reference: image.tag) == nil,
+                    "\(image.repository):\(image.tag) visible after the kill")
+        }
+
+        let rerun = try CLITests.ferry(["import", dir + "/b.tar", "--to", target.host, "--format", "json"])
+        #expect(rerun.status == 0, "\(rerun.stderr)")
+        for image in corpus.images {
+            let digest = try await client.manifestDigest(registry: target.host, repository: image.repository, reference: image.tag)
+            #expect(digest?.description == image.digest, "\(image.repository):\(image.tag)")
+        }
+    }
 }
