@@ -19,6 +19,8 @@ struct BlobUploader: Sendable {
     struct Outcomes {
         var uploaded = 0, mounted = 0, skipped = 0
         var bytes: Int64 = 0
+        /// With keep-going: "repository|digest" → why it failed.
+        var failed: [String: any Error] = [:]
     }
 
     struct Work: Sendable {
@@ -29,7 +31,7 @@ struct BlobUploader: Sendable {
         let mountFrom: String?
     }
 
-    func transfer(_ images: [ImportImage], jobs: Int) async throws -> Outcomes {
+    func transfer(_ images: [ImportImage], jobs: Int, keepGoing: Bool = false) async throws -> Outcomes {
         var firstRepository: [Digest: String] = [:]
         var pairs: [String: (Descriptor, [String])] = [:]
         var order: [String] = []
@@ -60,21 +62,33 @@ struct BlobUploader: Sendable {
                           toTransfer: phaseOne.count, toTransferBytes: phaseOne.reduce(0) { $0 + $1.descriptor.size }))
         var outcomes = Outcomes()
         for phase in [phaseOne, phaseTwo] {
-            try await withThrowingTaskGroup(of: (BlobTransfer, Int64).self) { group in
+            let failedDigests = Set(outcomes.failed.keys.map { $0.split(separator: "|").last.map(String.init) ?? "" })
+            try await withThrowingTaskGroup(of: (Work, Result<BlobTransfer, any Error>).self) { group in
                 var next = phase.makeIterator()
                 func startNext() -> Bool {
                     guard let work = next.next() else { return false }
-                    group.addTask { (try await put(work), work.descriptor.size) }
+                    group.addTask {
+                        // A blob that failed in phase one cannot be mounted from there.
+                        let retry = failedDigests.contains(work.descriptor.digest.description)
+                            ? Work(repository: work.repository, descriptor: work.descriptor, images: work.images, mountFrom: nil) : work
+                        do {
+                            return (work, .success(try await put(retry)))
+                        } catch where keepGoing && !(error is CancellationError) {
+                            return (work, .failure(error))
+                        }
+                    }
                     return true
                 }
                 for _ in 0..<max(1, jobs) where !startNext() { break }
-                while let (result, size) = try await group.next() {
+                while let (work, result) = try await group.next() {
                     switch result {
-                    case .alreadyPresent: outcomes.skipped += 1
-                    case .mounted: outcomes.mounted += 1
-                    case .uploaded:
+                    case .success(.alreadyPresent): outcomes.skipped += 1
+                    case .success(.mounted): outcomes.mounted += 1
+                    case .success(.uploaded):
                         outcomes.uploaded += 1
-                        outcomes.bytes += size
+                        outcomes.bytes += work.descriptor.size
+                    case .failure(let error):
+                        outcomes.failed["\(work.repository)|\(work.descriptor.digest)"] = error
                     }
                     _ = startNext()
                 }

@@ -28,8 +28,12 @@ public struct DestinationMapper: Sendable {
     public let registry: String
     public let prefix: [String]
     public let flatten: Int
+    /// Exact overrides (`--map SRC=DST`): normalised source → destination.
+    public let overrides: [String: ImageReference]
 
-    public init(to destination: String, flatten: Int = 0) throws {
+    /// `map` holds `SRC=DST` rules: SRC a reference as written in the bundle, DST a repository
+    /// path with optional tag under the destination registry (the prefix does not apply).
+    public init(to destination: String, flatten: Int = 0, map: [String] = []) throws {
         var text = Substring(destination)
         for scheme in ["https://", "http://", "docker://"] where text.hasPrefix(scheme) { text = text.dropFirst(scheme.count) }
         while text.hasSuffix("/") { text = text.dropLast() }
@@ -41,9 +45,29 @@ public struct DestinationMapper: Sendable {
         registry = host
         prefix = Array(parts.dropFirst())
         self.flatten = flatten
+        var overrides: [String: ImageReference] = [:]
+        for rule in map {
+            let sides = rule.split(separator: "=", maxSplits: 1).map(String.init)
+            guard sides.count == 2, !sides[0].isEmpty, !sides[1].isEmpty else {
+                throw FerryBundleError.input(path: rule, reason: "--map takes SRC=DST, for example docker.io/library/nginx:1.27=web/nginx:stable")
+            }
+            do {
+                let source = try ImageReference(parsing: sides[0])
+                var target = try ImageReference(parsing: "\(host)/\(sides[1])")
+                // DST without a tag keeps the source's tag.
+                if sides[1].split(separator: "/").last?.contains(":") != true {
+                    target = target.with(tag: source.tag, digest: source.digest)
+                }
+                overrides[source.description] = target
+            } catch {
+                throw FerryBundleError.input(path: rule, reason: "\(error)")
+            }
+        }
+        self.overrides = overrides
     }
 
     public func destination(for source: ImageReference) throws -> ImageReference {
+        if let override = overrides[source.description] { return override }
         let components = source.repository.split(separator: "/").map(String.init)
         let kept = Array(components.dropFirst(min(flatten, components.count - 1)))
         let path = (prefix + kept).joined(separator: "/")

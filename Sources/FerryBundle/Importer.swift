@@ -1,4 +1,4 @@
-import FerryCore
+public import FerryCore
 import FerryHTTP
 public import FerryRegistry
 import Foundation
@@ -14,6 +14,10 @@ public struct ImportOptions: Sendable {
     public var chunkSize: Int64?
     /// Compression for layers of legacy docker-archives, whose manifests ferry builds.
     public var layerCompression: LayerCompression
+    /// Names for unnamed `index.json` entries, in the order they appear (`--name`).
+    public var names: [ImageReference] = []
+    /// Go on with the other images when one fails, and report every failure at the end.
+    public var keepGoing = false
 
     public init(input: String, destination: DestinationMapper, filter: ImageFilter = ImageFilter(), dryRun: Bool = false,
                 jobs: Int = 8, chunkSize: Int64? = nil, layerCompression: LayerCompression = .gzip) {
@@ -38,6 +42,12 @@ public struct ImportReport: Sendable, Encodable {
         public var builtManifest: Bool
     }
 
+    /// An image that could not be imported (with `--keep-going`).
+    public struct Failure: Sendable, Encodable {
+        public var image: String
+        public var error: String
+    }
+
     public var input: String
     public var dryRun: Bool
     public var images: [Image]
@@ -49,6 +59,14 @@ public struct ImportReport: Sendable, Encodable {
     public var bytesUploaded: Int64
     public var manifestsPushed: Int
     public var tagsPushed: Int
+    public var failures: [Failure] = []
+    /// The errors behind `failures`, for exit codes (not encoded).
+    public var errors: [any Error] = []
+
+    enum CodingKeys: String, CodingKey {
+        case input, dryRun, images, unnamed, blobsUploaded, blobsMounted, blobsSkipped, bytesUploaded,
+             manifestsPushed, tagsPushed, failures
+    }
 }
 
 /// One image to import: where it goes, its manifests children-first, and its blobs.
@@ -109,15 +127,30 @@ public struct Importer: Sendable {
 
         let uploader = BlobUploader(client: client, store: store, registry: options.destination.registry,
                                     chunkSize: options.chunkSize, progress: progress)
-        let outcomes = try await uploader.transfer(images, jobs: options.jobs)
+        let outcomes = try await uploader.transfer(images, jobs: options.jobs, keepGoing: options.keepGoing)
         report.blobsUploaded = outcomes.uploaded
         report.blobsMounted = outcomes.mounted
         report.blobsSkipped = outcomes.skipped
         report.bytesUploaded = outcomes.bytes
+        // An image with a failed blob gets no manifest and no tag.
+        var ready: [ImportImage] = []
+        for image in images {
+            let key = image.destination.repository
+            if let failure = image.blobs.lazy.compactMap({ outcomes.failed["\(key)|\($0.digest)"] }).first {
+                report.failures.append(.init(image: image.destination.description, error: "\(failure)"))
+                report.errors.append(failure)
+            } else {
+                ready.append(image)
+            }
+        }
 
-        let pushed = try await pushManifests(images, registry: options.destination.registry, jobs: options.jobs)
+        let pushed = try await pushManifests(ready, registry: options.destination.registry, jobs: options.jobs, keepGoing: options.keepGoing)
         report.manifestsPushed = pushed.manifests
         report.tagsPushed = pushed.tags
+        for (image, error) in pushed.failed {
+            report.failures.append(.init(image: image, error: "\(error)"))
+            report.errors.append(error)
+        }
         progress(.finished)
         return report
     }
@@ -145,8 +178,9 @@ public struct Importer: Sendable {
         var images: [ImportImage] = []
         var unnamed: [String] = []
         var destinations = Set<String>()
+        var names = options.names.makeIterator()
         for entry in index.manifests {
-            guard let source = ImportNaming.name(of: entry) else {
+            guard let source = ImportNaming.name(of: entry) ?? names.next() else {
                 unnamed.append(entry.digest.description)
                 continue
             }
@@ -197,23 +231,33 @@ public struct Importer: Sendable {
 
     /// Child manifests by digest, then the entry by digest, then its tag; each skipped when the
     /// registry already has it (HEAD), so a second run pushes nothing.
-    private func pushManifests(_ images: [ImportImage], registry: String, jobs: Int) async throws -> (manifests: Int, tags: Int) {
+    private func pushManifests(_ images: [ImportImage], registry: String, jobs: Int,
+                               keepGoing: Bool) async throws -> (manifests: Int, tags: Int, failed: [(String, any Error)]) {
         var manifests = 0, tags = 0
-        try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+        var failed: [(String, any Error)] = []
+        try await withThrowingTaskGroup(of: (Int, Int, (String, any Error)?).self) { group in
             var next = images.makeIterator()
             func startNext() -> Bool {
                 guard let image = next.next() else { return false }
-                group.addTask { try await pushManifests(of: image, registry: registry) }
+                group.addTask {
+                    do {
+                        let (m, t) = try await pushManifests(of: image, registry: registry)
+                        return (m, t, nil)
+                    } catch where keepGoing && !(error is CancellationError) {
+                        return (0, 0, (image.destination.description, error))
+                    }
+                }
                 return true
             }
             for _ in 0..<max(1, jobs) where !startNext() { break }
-            while let (m, t) = try await group.next() {
+            while let (m, t, failure) = try await group.next() {
                 manifests += m
                 tags += t
+                if let failure { failed.append(failure) }
                 _ = startNext()
             }
         }
-        return (manifests, tags)
+        return (manifests, tags, failed)
     }
 
     private func pushManifests(of image: ImportImage, registry: String) async throws -> (Int, Int) {

@@ -46,6 +46,15 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip images whose full source name matches this glob. Repeatable.", valueName: "glob"))
     var exclude: [String] = []
 
+    @Option(name: .customLong("map"), help: ArgumentHelp("Exact override: the image SRC (as named in the bundle) goes to DST, a repository[:tag] under --to's registry. Repeatable.", valueName: "src=dst"))
+    var map: [String] = []
+
+    @Option(name: .customLong("name"), help: ArgumentHelp("Name for an unnamed entry of the input (in the order they appear). Repeatable.", valueName: "reference"))
+    var names: [String] = []
+
+    @Flag(name: .customLong("keep-going"), help: "Go on with the other images when one fails; report every failure at the end (exit non-zero).")
+    var keepGoing = false
+
     @Flag(name: .customLong("dry-run"), help: "Check the input and print the plan (source → destination); send nothing.")
     var dryRun = false
 
@@ -80,16 +89,24 @@ struct ImportCommand: AsyncParsableCommand {
                 }
                 return size
             }
-            let mapper = try DestinationMapper(to: destination, flatten: flatten)
+            let mapper = try DestinationMapper(to: destination, flatten: flatten, map: map)
+            let entryNames = try names.map { try ImageReference(parsing: $0) }
             let client = try registry.makeClient(registries: [mapper.registry], jobs: jobs, logger: logger)
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
             let importer = Importer(client: client, progress: renderer.handle)
-            let report = try await importer.run(ImportOptions(
+            var options = ImportOptions(
                 input: ExportCommand.absolute(input), destination: mapper,
                 filter: ImageFilter(include: include, exclude: exclude), dryRun: dryRun, jobs: jobs, chunkSize: chunk,
-                layerCompression: LayerCompression(rawValue: layerCompression) ?? .gzip))
+                layerCompression: LayerCompression(rawValue: layerCompression) ?? .gzip)
+            options.names = entryNames
+            options.keepGoing = keepGoing
+            let report = try await importer.run(options)
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+            if let first = report.errors.first {
+                for failure in report.failures { terminal.err("ferry: error: \(failure.image): \(failure.error)\n") }
+                throw ExitCode(ErrorReporter.code(for: first))
+            }
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }

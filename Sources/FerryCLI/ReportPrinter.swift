@@ -25,6 +25,9 @@ enum ReportPrinter {
                 lines.append("\(report.images.count) images imported from \(report.input)")
                 lines.append("blobs: \(report.blobsUploaded) uploaded (\(ByteCount.format(report.bytesUploaded))), \(report.blobsMounted) mounted, \(report.blobsSkipped) already present")
                 lines.append("manifests pushed: \(report.manifestsPushed), tags pushed: \(report.tagsPushed)")
+                if !report.failures.isEmpty {
+                    lines.append("FAILED: \(report.failures.count) images: \(report.failures.map(\.image).joined(separator: ", "))")
+                }
             }
             terminal.out(lines.joined(separator: "\n") + "\n")
         }

@@ -181,6 +181,36 @@ import Glibc
         }
     }
 
+    /// Rule: with keep-going, the images that do not need a damaged blob are imported and the
+    /// others are reported; --map overrides one destination exactly.
+    @Test func keepGoingAndMap() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (corpus, bundle) = try await Self.exportedBundle(from: source, seed: 46, dir: dir)
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let layer = try #require(web.manifests.first?.layers.last)
+        let member = try #require(try BundleInspection(path: bundle).members.first { $0.name.hasSuffix(layer.digest.dropFirst(7)) })
+        let file = try PositionalFile(path: bundle, flags: O_RDWR)
+        try file.write([0x42, 0x42], at: member.dataOffset + 3)
+        try file.close()
+        let base = try #require(corpus.image("base/os:1"))
+
+        var options = ImportOptions(input: bundle, destination: try DestinationMapper(to: target.host, map: ["\(base.reference)=custom/base:v1"]))
+        options.keepGoing = true
+        let report = try await Self.importer(target).run(options)
+        #expect(Set(report.failures.map(\.image)) == ["\(target.host)/apps/web:1.0", "\(target.host)/apps/web:latest"])
+        #expect(!report.errors.isEmpty)
+        let client = ExportFixtures.client(target)
+        #expect(try await client.manifestDigest(registry: target.host, repository: "apps/web", reference: "1.0") == nil)
+        #expect(try await client.manifestDigest(registry: target.host, repository: "custom/base", reference: "v1")?.description == base.digest)
+        let multi = try #require(corpus.image("apps/multi:2.0"))
+        #expect(try await client.manifestDigest(registry: target.host, repository: "apps/multi", reference: "2.0")?.description == multi.digest)
+    }
+
     /// Rule: hostile or broken archives are refused before anything is sent.
     @Test(arguments: ["traversal", "absolute", "duplicate", "missing-blob", "truncated", "media-type"])
     func hostileArchivesAreRefusedBeforeSending(_ kind: String) async throws {
@@ -225,5 +255,36 @@ import Glibc
         #expect(proxy.requests().isEmpty, "\(kind): sent \(proxy.requests())")
         #expect(!FileManager.default.fileExists(atPath: dir + "/escape"))
         #expect(!FileManager.default.fileExists(atPath: "/etc/ferry-test"))
+    }
+}
+
+extension ImportIntegrationTests {
+    /// Rule: an entry without a name (tag-only ref name, as Docker writes) is reported, and
+    /// imported under a name given with --name.
+    @Test func unnamedEntriesAreReportedAndNameable() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 47)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let web = try #require(corpus.image("apps/web:1.0"))
+        _ = try await ExportFixtures.export([web.reference], from: ExportFixtures.client(), to: .layout(dir + "/layout"))
+        // Rewrite index.json the way Docker/BuildKit name entries: tag only.
+        let indexPath = dir + "/layout/index.json"
+        var index = try JSONDecoder().decode(ImageIndex.self, from: Data(contentsOf: URL(fileURLWithPath: indexPath)))
+        index.manifests[0].annotations = [AnnotationKey.refName: "1.0"]
+        try JSONEncoder().encode(index).write(to: URL(fileURLWithPath: indexPath))
+
+        let report = try await Self.importer(target).run(ImportOptions(input: dir + "/layout", destination: try DestinationMapper(to: target.host), dryRun: true))
+        #expect(report.images.isEmpty)
+        #expect(report.unnamed == [web.digest])
+
+        var options = ImportOptions(input: dir + "/layout", destination: try DestinationMapper(to: target.host))
+        options.names = [try ImageReference(parsing: "example.com/named/web:7")]
+        let named = try await Self.importer(target).run(options)
+        #expect(named.images.map(\.destination) == ["\(target.host)/named/web:7"])
+        #expect(try await ExportFixtures.client(target).manifestDigest(registry: target.host, repository: "named/web", reference: "7")?.description == web.digest)
     }
 }
