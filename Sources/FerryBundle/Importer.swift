@@ -1,3 +1,4 @@
+import FerryArchive
 public import FerryCore
 import FerryHTTP
 public import FerryRegistry
@@ -192,7 +193,33 @@ public struct Importer: Sendable {
             try walk(entry, store: store, image: source.description, manifests: &manifests, blobs: &blobs)
             images.append(ImportImage(source: source, destination: destination, entry: entry, manifests: manifests, blobs: blobs))
         }
+        try checkDockerSide(store: store, images: images, everything: options.filter.include.isEmpty && options.filter.exclude.isEmpty)
         return (images, unnamed, store)
+    }
+
+    /// A tar with both sides must tell one story: every `manifest.json` element points at a
+    /// config and layers that an `index.json` image uses. Disagreement means the bundle was
+    /// edited or assembled wrongly; importing either side would hide that.
+    static func checkDockerSide(store: any BlobStore, images: [ImportImage], everything: Bool) throws {
+        guard everything, let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else { return }
+        struct Element: Decodable { var Config: String; var Layers: [String] }
+        let elements: [Element]
+        do {
+            elements = try JSONDecoder().decode([Element].self, from: Data(try tar.resolve("manifest.json").readAll(limit: 16 << 20)))
+        } catch let error as FerryBundleError {
+            throw error
+        } catch {
+            throw FerryBundleError.input(path: store.location, reason: "manifest.json is not a docker-archive manifest: \(ParsedManifestSummary.of(error))")
+        }
+        let used = Set(images.flatMap { $0.blobs.map(\.digest.layoutPath) })
+        for (position, element) in elements.enumerated() {
+            for path in [element.Config] + element.Layers {
+                guard let normalised = try MemberName.normalise(path), used.contains(normalised) else {
+                    throw FerryBundleError.input(path: store.location,
+                                                 reason: "manifest.json[\(position)] names \(path), which no index.json image uses: the two sides disagree")
+                }
+            }
+        }
     }
 
     /// Depth-first: children are appended before their parent.
