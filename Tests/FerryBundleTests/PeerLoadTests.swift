@@ -1,0 +1,88 @@
+import FerryBundle
+import FerryCore
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// Rule: the bundle loads everywhere. containerd (`ctr images import`, the strictest peer: it
+/// unpacks every layer and checks diffIDs) keeps every digest, indexes included; podman loads
+/// every single-platform image with its config digest as image ID.
+@Suite(.serialized) struct PeerLoadTests {
+    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errors = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw InspectionError("\(tool) \(arguments.joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func exportedBundle(_ registry: TestRegistry, seed: UInt64, dir: String) async throws -> (PushedCorpus, String) {
+        let corpus = try await registry.push(seed: seed)
+        let path = dir + "/bundle.tar"
+        _ = try await ExportFixtures.export(corpus.images.map(\.reference), from: ExportFixtures.client(), to: .bundle(path))
+        return (corpus, path)
+    }
+
+    @Test func containerdImportsEveryImageWithItsDigest() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        // containerd's socket path must stay short (sun_path is 108 bytes).
+        let dir = "/tmp/fctd-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (corpus, bundle) = try await Self.exportedBundle(registry, seed: 71, dir: dir)
+        try """
+        version = 2
+        root = "\(dir)/root"
+        state = "\(dir)/state"
+        disabled_plugins = ["io.containerd.grpc.v1.cri"]
+        [grpc]
+          address = "\(dir)/c.sock"
+        [ttrpc]
+          address = "\(dir)/c.sock.ttrpc"
+        [debug]
+          address = "\(dir)/d.sock"
+        [plugins."io.containerd.internal.v1.opt"]
+          path = "\(dir)/opt"
+        """.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+        let containerd = try ChildProcess.launch("/usr/bin/containerd", ["--config", dir + "/config.toml"], logPath: dir + "/containerd.log")
+        defer { containerd.stop(grace: 5) }
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: dir + "/c.sock") && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+
+        _ = try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "import",
+                                          "--snapshotter", "native", "--all-platforms", bundle])
+        let listing = try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "ls"])
+        for image in corpus.images {
+            let line = listing.split(separator: "\n").first { $0.hasPrefix(image.reference + " ") }
+            #expect(line?.contains(image.digest) == true, "\(image.reference) missing or with another digest:\n\(listing)")
+        }
+    }
+
+    @Test func podmanLoadsSinglePlatformImages() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (corpus, bundle) = try await Self.exportedBundle(registry, seed: 72, dir: dir)
+        // podman refuses a runroot path longer than 50 characters.
+        let run = "/tmp/fpod-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let storage = ["--storage-driver", "vfs", "--root", dir + "/root", "--runroot", run]
+        _ = try Self.run("/usr/bin/podman", storage + ["load", "-i", bundle])
+        let listing = try Self.run("/usr/bin/podman", storage + ["images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])
+        for image in corpus.images where !image.isIndex {
+            let config = try #require(image.manifests.first?.config.digest)
+            #expect(listing.contains("\(image.reference) \(config)"), "\(image.reference):\n\(listing)")
+        }
+    }
+}
