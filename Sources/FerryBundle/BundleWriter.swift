@@ -7,8 +7,19 @@ public import Foundation
 import Glibc
 #endif
 
+/// Which members a bundle tar carries (`--bundle-format`).
+public enum BundleFormat: String, Sendable, CaseIterable {
+    /// OCI layout + docker-archive + content index: every reader finds its side.
+    case ferry
+    /// A pure OCI layout in a tar (`formats/oci-archive/`).
+    case ociArchive = "oci-archive"
+    /// The `docker save` shape only (`formats/docker-archive/`): single-platform images.
+    case dockerArchive = "docker-archive"
+}
+
 /// Writes a ferry bundle: one tar that is an OCI layout, a docker-archive and carries the
-/// content index (`formats/ferry-bundle/SPEC.md`).
+/// content index (`formats/ferry-bundle/SPEC.md`); or, with another `BundleFormat`, only the
+/// OCI side or only the docker side, through the same planned, parallel, atomic writer.
 ///
 /// The whole tar is planned before the first blob arrives (sizes come from the manifests), so
 /// each blob has a fixed slot and all of them are written in parallel, straight into place,
@@ -18,6 +29,7 @@ import Glibc
 /// `commit` fsyncs and renames, so the output name only ever holds a complete bundle.
 public final class BundleWriter: ImageDestination, @unchecked Sendable {
     public let outputPath: String
+    public let format: BundleFormat
     let partialPath: String
     let journalPath: String
     let created: Date
@@ -28,8 +40,9 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     private var blobSlots: [Digest: TarLayout.Slot] = [:]
     private var contentIndexBytes: [UInt8] = []
 
-    public init(outputPath: String, created: Date = Date()) {
+    public init(outputPath: String, created: Date = Date(), format: BundleFormat = .ferry) {
         self.outputPath = outputPath
+        self.format = format
         let directory = FileSystem.directoryName(outputPath)
         let base = String(outputPath.split(separator: "/").last ?? "bundle.tar")
         partialPath = "\(directory)/.\(base).ferry-partial"
@@ -44,6 +57,12 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         }
         guard !FileSystem.isDirectory(outputPath) else {
             throw FerryBundleError.output(path: outputPath, reason: "is a directory (use a trailing / or --layout for a layout directory)")
+        }
+        if format == .dockerArchive {
+            for image in plan.images where BundleMetadata.loadableNode(image) == nil {
+                throw FerryBundleError.output(path: outputPath,
+                                              reason: "\(image.name) is multi-platform or not a container image; a docker-archive holds single-platform images only (choose one with --platform os/arch)")
+            }
         }
         try planLayout(plan)
         let planID = planIdentity()
@@ -80,7 +99,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     public func commit() async throws -> DestinationResult {
         guard let file, let journal else { throw FerryBundleError.output(path: outputPath, reason: "commit before begin") }
         let total = layout.totalSize
-        let digest = DigestHasher.digest(of: contentIndexBytes)
+        let digest = format == .ferry ? DigestHasher.digest(of: contentIndexBytes) : nil
         try await Blocking.run { [partialPath, outputPath] in
             try file.sync()
             try file.close()
@@ -96,21 +115,23 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     private func planLayout(_ plan: CopyPlan) throws {
         let fixed = try fixedMetadata(plan)
         var assumedSize = 0
+        // The docker side needs configs and layers only; manifests travel in the OCI side.
+        let blobs = format == .dockerArchive ? plan.blobs.filter { !$0.descriptor.mediaType.isManifest } : plan.blobs
         for _ in 0..<8 {
             var layout = TarLayout()
             for (name, bytes) in fixed { try layout.append(TarMember(name: name, size: Int64(bytes.count))) }
-            try layout.append(TarMember(name: ContentIndex.memberName, size: Int64(assumedSize)))
+            if format == .ferry { try layout.append(TarMember(name: ContentIndex.memberName, size: Int64(assumedSize))) }
             try layout.append(TarMember(name: "blobs", size: 0, kind: .directory))
             try layout.append(TarMember(name: "blobs/sha256", size: 0, kind: .directory))
             var slots: [Digest: TarLayout.Slot] = [:]
-            for blob in plan.blobs {
+            for blob in blobs {
                 guard blob.descriptor.digest.algorithm == .sha256 else {
                     throw FerryBundleError.output(path: outputPath, reason: "blob \(blob.descriptor.digest): only sha256 blobs can be bundled")
                 }
                 slots[blob.descriptor.digest] = try layout.append(TarMember(name: blob.descriptor.digest.layoutPath, size: blob.descriptor.size))
             }
             let offsets = slots.mapValues(\.dataOffset)
-            let bytes = try BundleMetadata.contentIndex(plan, offsets: offsets, created: created).encoded()
+            let bytes = format == .ferry ? try BundleMetadata.contentIndex(plan, offsets: offsets, created: created).encoded() : []
             if bytes.count == assumedSize {
                 self.layout = layout
                 blobSlots = slots
@@ -123,17 +144,21 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     }
 
     private func fixedMetadata(_ plan: CopyPlan) throws -> [(String, [UInt8])] {
-        let entries = plan.images.map(BundleMetadata.indexEntry)
-        let docker = try BundleMetadata.encoder().encode(BundleMetadata.dockerManifest(plan.images))
-        return [("oci-layout", BundleMetadata.ociLayout),
-                ("index.json", try BundleMetadata.indexJSON(entries)),
-                ("manifest.json", Array(docker)),
-                ("repositories", try BundleMetadata.repositories(plan.images))]
+        var members: [(String, [UInt8])] = []
+        if format != .dockerArchive {
+            let entries = plan.images.map(BundleMetadata.indexEntry)
+            members += [("oci-layout", BundleMetadata.ociLayout), ("index.json", try BundleMetadata.indexJSON(entries))]
+        }
+        if format != .ociArchive {
+            let docker = try BundleMetadata.encoder().encode(BundleMetadata.dockerManifest(plan.images))
+            members += [("manifest.json", Array(docker)), ("repositories", try BundleMetadata.repositories(plan.images))]
+        }
+        return members
     }
 
     private func metadataMembers(_ plan: CopyPlan) throws -> [(TarLayout.Slot, [UInt8])] {
         var members = try fixedMetadata(plan)
-        members.append((ContentIndex.memberName, contentIndexBytes))
+        if format == .ferry { members.append((ContentIndex.memberName, contentIndexBytes)) }
         return members.compactMap { name, bytes in
             layout.slots.first { $0.member.name == name }.map { ($0, bytes) }
         }

@@ -6,6 +6,8 @@ public struct ExportOptions: Sendable {
     public enum Output: Sendable {
         /// A ferry bundle tar at this path.
         case bundle(String)
+        /// A tar of another format (`--bundle-format oci-archive|docker-archive`).
+        case archive(String, BundleFormat)
         /// An OCI layout directory at this path (created or added to).
         case layout(String)
     }
@@ -72,6 +74,9 @@ public struct Exporter: Sendable {
         case .bundle(let path):
             destination = BundleWriter(outputPath: path, created: options.created)
             format = "ferry"
+        case .archive(let path, let bundleFormat):
+            destination = BundleWriter(outputPath: path, created: options.created, format: bundleFormat)
+            format = bundleFormat.rawValue
         case .layout(let path):
             destination = LayoutDestination(directory: path)
             format = "oci-layout"

@@ -53,12 +53,19 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Blobs transferred in parallel.")
     var jobs: Int = 8
 
+    @Option(name: .customLong("bundle-format"),
+            help: ArgumentHelp("ferry (OCI layout + docker-archive + content index, the default), oci-archive (OCI layout only) or docker-archive (docker save shape only; single-platform images).", valueName: "format"))
+    var bundleFormat: String = BundleFormat.ferry.rawValue
+
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         guard !output.isEmpty else { throw ValidationError("--output must not be empty") }
+        guard BundleFormat(rawValue: bundleFormat) != nil else {
+            throw ValidationError("--bundle-format must be ferry, oci-archive or docker-archive")
+        }
     }
 
     func run() async throws {
@@ -77,7 +84,9 @@ struct ExportCommand: AsyncParsableCommand {
             let exporter = Exporter(source: RegistrySource(client: client), progress: renderer.handle)
             let outputPath = Self.absolute(output)
             let report = try await exporter.run(ExportOptions(
-                references: references, output: asLayout ? .layout(outputPath) : .bundle(outputPath),
+                references: references,
+                output: asLayout ? .layout(outputPath)
+                    : (BundleFormat(rawValue: bundleFormat).map { $0 == .ferry ? .bundle(outputPath) : .archive(outputPath, $0) } ?? .bundle(outputPath)),
                 platforms: platforms, jobs: jobs, created: created))
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)

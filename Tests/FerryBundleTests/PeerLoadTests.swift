@@ -40,6 +40,15 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (corpus, bundle) = try await Self.exportedBundle(registry, seed: 71, dir: dir)
+        let listing = try await Self.containerdImport(bundle, dir: dir)
+        for image in corpus.images {
+            let line = listing.split(separator: "\n").first { $0.hasPrefix(image.reference + " ") }
+            #expect(line?.contains(image.digest) == true, "\(image.reference) missing or with another digest:\n\(listing)")
+        }
+    }
+
+    /// Starts a private containerd under `dir`, imports `tar` with ctr, returns `ctr images ls`.
+    static func containerdImport(_ tar: String, dir: String) async throws -> String {
         try """
         version = 2
         root = "\(dir)/root"
@@ -60,12 +69,49 @@ import Testing
         while !FileManager.default.fileExists(atPath: dir + "/c.sock") && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
 
         _ = try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "import",
-                                          "--snapshotter", "native", "--all-platforms", bundle])
-        let listing = try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "ls"])
+                                          "--snapshotter", "native", "--all-platforms", tar])
+        return try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "ls"])
+    }
+
+    /// Rule (issue 4): --bundle-format oci-archive is a pure OCI layout tar that containerd and
+    /// skopeo read with every digest; docker-archive is the docker save shape that podman and
+    /// skopeo load, and it refuses multi-platform images unless one platform is chosen.
+    @Test func otherBundleFormats() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 73)
+        let dir = "/tmp/fctd-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let client = ExportFixtures.client()
+        let references = corpus.images.map(\.reference)
+
+        _ = try await ExportFixtures.export(references, from: client, to: .archive(dir + "/oci.tar", .ociArchive))
+        let ociMembers = try Self.run("/usr/bin/tar", ["-tf", dir + "/oci.tar"]).split(separator: "\n")
+        #expect(ociMembers.contains("index.json") && !ociMembers.contains("manifest.json") && !ociMembers.contains("ferry-index.json"))
+        let listing = try await Self.containerdImport(dir + "/oci.tar", dir: dir)
         for image in corpus.images {
-            let line = listing.split(separator: "\n").first { $0.hasPrefix(image.reference + " ") }
-            #expect(line?.contains(image.digest) == true, "\(image.reference) missing or with another digest:\n\(listing)")
+            #expect(listing.split(separator: "\n").first { $0.hasPrefix(image.reference + " ") }?.contains(image.digest) == true)
         }
+
+        await #expect(throws: FerryBundleError.self) {
+            _ = try await ExportFixtures.export(references, from: client, to: .archive(dir + "/docker.tar", .dockerArchive))
+        }
+        _ = try await ExportFixtures.export(references, from: client, to: .archive(dir + "/docker.tar", .dockerArchive), platforms: ["linux/amd64"])
+        let dockerMembers = try Self.run("/usr/bin/tar", ["-tf", dir + "/docker.tar"]).split(separator: "\n")
+        #expect(dockerMembers.contains("manifest.json") && !dockerMembers.contains("index.json") && !dockerMembers.contains("oci-layout"))
+        try? FileManager.default.removeItem(atPath: "/var/lib/containers/cache/blob-info-cache-v1.boltdb")
+        for image in corpus.images {
+            let byName = try Skopeo.run(["inspect", "docker-archive:\(dir)/docker.tar:\(image.reference)"])
+            #expect(byName.contains("\"Layers\""))
+        }
+        _ = try Skopeo.run(["inspect", "docker-archive:\(dir)/docker.tar:@0"])
+        let run = "/tmp/fpod-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let storage = ["--storage-driver", "vfs", "--root", dir + "/proot", "--runroot", run]
+        _ = try Self.run("/usr/bin/podman", storage + ["load", "-i", dir + "/docker.tar"])
+        let images = try Self.run("/usr/bin/podman", storage + ["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        for image in corpus.images { #expect(images.contains(image.reference), "\(image.reference)") }
     }
 
     @Test func podmanLoadsSinglePlatformImages() async throws {
