@@ -19,6 +19,25 @@ public protocol BlobStore: Sendable {
     func blob(_ digest: Digest) -> BlobLocation?
 }
 
+/// Opening whatever the user handed over.
+enum BlobStores {
+    /// A layout directory, an uncompressed tar read in place, or a compressed tar decompressed
+    /// once into `scratch` (one sequential pass; temporary space equal to its uncompressed size,
+    /// capped at 100× the input or 64 GiB against decompression bombs).
+    static func open(_ path: String, scratch: String) throws -> any BlobStore {
+        if FileSystem.isDirectory(path) { return try LayoutBlobStore(directory: path) }
+        do {
+            return try TarBlobStore(path: path)
+        } catch FerryBundleError.compressedInput {
+            try FileSystem.makeDirectories(scratch)
+            let plain = scratch + "/input.tar"
+            let limit = max(Int64(64) << 30, (FileSystem.fileSize(path) ?? 0) * 100)
+            try TarBlobStore.decompress(path, to: plain, limit: limit)
+            return try TarBlobStore(path: plain, displayName: path)
+        }
+    }
+}
+
 extension BlobLocation {
     /// Reads the whole range (small members: manifests, configs, manifest.json).
     func readAll(limit: Int64) throws -> [UInt8] {

@@ -101,19 +101,7 @@ public struct Importer: Sendable {
     public func run(_ options: ImportOptions) async throws -> ImportReport {
         let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-import")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let input: any BlobStore = try await Blocking.run {
-            if FileSystem.isDirectory(options.input) { return try LayoutBlobStore(directory: options.input) }
-            do {
-                return try TarBlobStore(path: options.input)
-            } catch FerryBundleError.compressedInput {
-                // One sequential pass into an uncompressed copy, then the usual in-place import.
-                try FileSystem.makeDirectories(scratch)
-                let plain = scratch + "/input.tar"
-                let limit = max(Int64(64) << 30, (FileSystem.fileSize(options.input) ?? 0) * 100)
-                try TarBlobStore.decompress(options.input, to: plain, limit: limit)
-                return try TarBlobStore(path: plain, displayName: options.input)
-            }
-        }
+        let input = try await Blocking.run { try BlobStores.open(options.input, scratch: scratch) }
         let (images, unnamed, store) = try await Blocking.run { try Self.plan(store: input, options: options, scratch: scratch) }
         for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported")) }
         var report = ImportReport(input: options.input, dryRun: options.dryRun,
@@ -170,12 +158,7 @@ public struct Importer: Sendable {
                                                   filter: options.filter, mapper: options.destination)
             return (converted.images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs))
         }
-        let index: ImageIndex
-        do {
-            index = try JSONDecoder().decode(ImageIndex.self, from: Data(indexBytes))
-        } catch {
-            throw FerryBundleError.input(path: store.location, reason: "index.json is not an OCI index: \(ParsedManifestSummary.of(error))")
-        }
+        let index = try BundleGraph.decodeIndex(indexBytes, location: store.location)
         var images: [ImportImage] = []
         var unnamed: [String] = []
         var destinations = Set<String>()
@@ -188,10 +171,8 @@ public struct Importer: Sendable {
             guard options.filter.accepts(source.description) else { continue }
             let destination = try options.destination.destination(for: source)
             guard destinations.insert(destination.description).inserted else { continue }
-            var manifests: [StoredManifest] = []
-            var blobs: [Descriptor] = []
-            try walk(entry, store: store, image: source.description, manifests: &manifests, blobs: &blobs)
-            images.append(ImportImage(source: source, destination: destination, entry: entry, manifests: manifests, blobs: blobs))
+            let graph = try BundleGraph.walk(entry, store: store, image: source.description)
+            images.append(ImportImage(source: source, destination: destination, entry: entry, manifests: graph.manifests, blobs: graph.blobs))
         }
         try checkDockerSide(store: store, images: images, everything: options.filter.include.isEmpty && options.filter.exclude.isEmpty)
         return (images, unnamed, store)
@@ -219,40 +200,6 @@ public struct Importer: Sendable {
                                                  reason: "manifest.json[\(position)] names \(path), which no index.json image uses: the two sides disagree")
                 }
             }
-        }
-    }
-
-    /// Depth-first: children are appended before their parent.
-    private static func walk(_ descriptor: Descriptor, store: any BlobStore, image: String,
-                             manifests: inout [StoredManifest], blobs: inout [Descriptor]) throws {
-        guard descriptor.mediaType.isManifest else {
-            throw FerryBundleError.unsupportedMediaType(image: image, mediaType: descriptor.mediaType)
-        }
-        let bytes = try store.readVerified(descriptor)
-        let parsed: ParsedManifest
-        do {
-            parsed = try ParsedManifest.parse(bytes, mediaType: descriptor.mediaType, digest: descriptor.digest)
-        } catch {
-            throw FerryBundleError.image(image, doing: "reading manifest in \(store.location)", underlying: error)
-        }
-        switch parsed {
-        case .index(let index):
-            for child in index.manifests { try walk(child, store: store, image: image, manifests: &manifests, blobs: &blobs) }
-        case .image(let manifest):
-            let omitted = Set(ImageResolver.omitted(manifest).map(\.digest))
-            for blob in manifest.blobs where !omitted.contains(blob.digest) {
-                guard let location = store.blob(blob.digest) else {
-                    throw FerryBundleError.input(path: store.location, reason: "\(image) needs blob \(blob.digest), which the input does not carry")
-                }
-                guard location.size == blob.size else {
-                    throw FerryBundleError.damaged(path: store.location,
-                                                   reason: "\(location.name) has \(location.size) bytes, \(image) says \(blob.size)")
-                }
-                blobs.append(blob)
-            }
-        }
-        if !manifests.contains(where: { $0.descriptor.digest == descriptor.digest }) {
-            manifests.append(StoredManifest(descriptor: descriptor, bytes: bytes))
         }
     }
 

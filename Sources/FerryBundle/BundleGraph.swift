@@ -1,0 +1,79 @@
+import FerryCore
+import Foundation
+
+/// The image graph of a local bundle or layout: from an `index.json` entry down to every
+/// manifest (read whole, hashed, parsed, media types agreeing) and every blob, which must be
+/// present. Shared by import and inspect, so both read a bundle by the same rules.
+enum BundleGraph {
+    struct Graph {
+        /// Children before parents, the entry last.
+        var manifests: [StoredManifest] = []
+        /// Configs and layers in manifest order (with repeats across platforms).
+        var blobs: [Descriptor] = []
+        /// Platforms of the index children (empty for a single manifest).
+        var platforms: [Platform] = []
+
+        /// Distinct layers (blobs that are not some manifest's config).
+        var layerCount: Int {
+            let configs = Set(manifests.compactMap { stored -> Digest? in
+                guard case .image(let manifest)? = try? ParsedManifest.parse(stored.bytes, mediaType: stored.descriptor.mediaType,
+                                                                             digest: stored.descriptor.digest) else { return nil }
+                return manifest.config.digest
+            })
+            return Set(blobs.map(\.digest)).subtracting(configs).count
+        }
+    }
+
+    static func decodeIndex(_ bytes: [UInt8], location: String) throws -> ImageIndex {
+        do {
+            return try JSONDecoder().decode(ImageIndex.self, from: Data(bytes))
+        } catch {
+            throw FerryBundleError.input(path: location, reason: "index.json is not an OCI index: \(ParsedManifestSummary.of(error))")
+        }
+    }
+
+    static func walk(_ entry: Descriptor, store: any BlobStore, image: String) throws -> Graph {
+        var graph = Graph()
+        try walk(entry, store: store, image: image, manifests: &graph.manifests, blobs: &graph.blobs, platforms: &graph.platforms)
+        return graph
+    }
+
+    /// Depth-first: children are appended before their parent.
+    static func walk(_ descriptor: Descriptor, store: any BlobStore, image: String,
+                             manifests: inout [StoredManifest], blobs: inout [Descriptor],
+                             platforms: inout [Platform]) throws {
+        guard descriptor.mediaType.isManifest else {
+            throw FerryBundleError.unsupportedMediaType(image: image, mediaType: descriptor.mediaType)
+        }
+        let bytes = try store.readVerified(descriptor)
+        let parsed: ParsedManifest
+        do {
+            parsed = try ParsedManifest.parse(bytes, mediaType: descriptor.mediaType, digest: descriptor.digest)
+        } catch {
+            throw FerryBundleError.image(image, doing: "reading manifest in \(store.location)", underlying: error)
+        }
+        switch parsed {
+        case .index(let index):
+            for child in index.manifests {
+                if let platform = child.platform { platforms.append(platform) }
+                try walk(child, store: store, image: image, manifests: &manifests, blobs: &blobs, platforms: &platforms)
+            }
+        case .image(let manifest):
+            let omitted = Set(ImageResolver.omitted(manifest).map(\.digest))
+            for blob in manifest.blobs where !omitted.contains(blob.digest) {
+                guard let location = store.blob(blob.digest) else {
+                    throw FerryBundleError.input(path: store.location, reason: "\(image) needs blob \(blob.digest), which the input does not carry")
+                }
+                guard location.size == blob.size else {
+                    throw FerryBundleError.damaged(path: store.location,
+                                                   reason: "\(location.name) has \(location.size) bytes, \(image) says \(blob.size)")
+                }
+                blobs.append(blob)
+            }
+        }
+        if !manifests.contains(where: { $0.descriptor.digest == descriptor.digest }) {
+            manifests.append(StoredManifest(descriptor: descriptor, bytes: bytes))
+        }
+    }
+
+}

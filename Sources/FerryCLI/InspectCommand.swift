@@ -1,0 +1,86 @@
+import ArgumentParser
+import FerryBundle
+import FerryCore
+import Foundation
+
+/// `ferry inspect`: what is in a bundle, or in a registry image.
+struct InspectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Show the images of a bundle (or a registry image).",
+        discussion: """
+        For a bundle, oci-archive, docker-archive or OCI layout directory: every image with its \
+        platforms, digest, size and the bytes it shares with other images, and what the shared \
+        blob pool saves. Reads the input only (no network); manifests are checked on the way.
+
+        For docker://REFERENCE: digest, media type, platforms of an index, or the created date, \
+        platform, labels and layers of an image; --tags lists the repository's tags.
+
+        Examples:
+          ferry inspect site-a.tar
+          ferry inspect docker://registry:5000/app:1.2 --tags --format json
+        """
+    )
+
+    @Argument(help: ArgumentHelp("A bundle or layout path, or docker://REFERENCE.", valueName: "target"))
+    var target: String
+
+    @Flag(name: .customLong("tags"), help: "For docker:// references: also list the repository's tags.")
+    var tags = false
+
+    @OptionGroup var registry: RegistryOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func run() async throws {
+        let terminal = Terminal()
+        let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
+        do {
+            if target.hasPrefix("docker://") {
+                let reference = try ImageReference(parsing: String(target.dropFirst("docker://".count)))
+                let client = try registry.makeClient(registries: [reference.registry], jobs: 1, logger: logger)
+                let report = try await Inspector.inspect(reference: reference, client: client, tags: tags)
+                try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+            } else {
+                let report = try await Inspector.inspect(path: ExportCommand.absolute(target))
+                try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+            }
+        } catch {
+            throw ErrorReporter.exit(for: error, terminal: terminal)
+        }
+    }
+}
+
+extension ReportPrinter {
+    static func print(_ report: BundleInspectionReport, format: OutputOptions.Format, terminal: Terminal) throws {
+        guard format == .text else { return try json(report, terminal: terminal) }
+        let width = min(max(report.images.map(\.name.count).max() ?? 5, 5), 70)
+        var lines = ["\("IMAGE".padding(toLength: width, withPad: " ", startingAt: 0))  PLATFORMS                      DIGEST                 SIZE        SHARED"]
+        for image in report.images {
+            let platforms = (image.platforms.isEmpty ? "-" : image.platforms.joined(separator: ","))
+            lines.append([image.name.padding(toLength: max(width, image.name.count), withPad: " ", startingAt: 0),
+                          platforms.padding(toLength: max(29, platforms.count), withPad: " ", startingAt: 0),
+                          image.digest.hasPrefix("sha256:") ? String(image.digest.prefix(19)) + "…" : "-".padding(toLength: 20, withPad: " ", startingAt: 0),
+                          ByteCount.format(image.size).padding(toLength: 10, withPad: " ", startingAt: 0),
+                          ByteCount.format(image.sharedBytes)].joined(separator: "  "))
+        }
+        for digest in report.unnamed { lines.append("(unnamed entry \(digest))") }
+        lines.append("")
+        lines.append("\(report.input): \(report.kind), \(report.images.count) images, \(report.blobs) distinct blobs, \(ByteCount.format(report.uniqueBytes)); the shared pool saves \(ByteCount.format(report.dedupSavedBytes))")
+        if let digest = report.contentIndexDigest { lines.append("content index: \(digest)") }
+        terminal.out(lines.joined(separator: "\n") + "\n")
+    }
+
+    static func print(_ report: RegistryInspectionReport, format: OutputOptions.Format, terminal: Terminal) throws {
+        guard format == .text else { return try json(report, terminal: terminal) }
+        var lines = ["Name: \(report.name)", "Digest: \(report.digest)", "MediaType: \(report.mediaType)"]
+        if let tags = report.tags { lines.append("Tags: \(tags.joined(separator: ", "))") }
+        for child in report.platforms ?? [] { lines.append("  \(child.platform ?? "(no platform)")  \(child.digest)  \(ByteCount.format(child.size))") }
+        if let created = report.created { lines.append("Created: \(created)") }
+        if let os = report.os, let architecture = report.architecture {
+            lines.append("Platform: \([os, architecture, report.variant].compactMap { $0 }.joined(separator: "/"))")
+        }
+        for (key, value) in (report.labels ?? [:]).sorted(by: { $0.key < $1.key }) { lines.append("Label: \(key)=\(value)") }
+        for layer in report.layers ?? [] { lines.append("Layer: \(layer.digest)  \(ByteCount.format(layer.size))") }
+        terminal.out(lines.joined(separator: "\n") + "\n")
+    }
+}
