@@ -24,21 +24,12 @@ struct DockerArchiveConverter {
     let compression: LayerCompression
     let temporaryDirectory: String
 
-    struct Element: Decodable {
-        var Config: String
-        var RepoTags: [String]?
-        var Layers: [String]
-    }
+    typealias Element = DockerManifestFile.Element
 
     /// Converted images (by name) and the blobs they use, including temporary compressed layers.
-    func convert(_ manifestBytes: [UInt8], filter: ImageFilter, mapper: DestinationMapper) throws
+    func convert(filter: ImageFilter, mapper: DestinationMapper) throws
         -> (images: [ImportImage], unnamed: [String], blobs: [Digest: BlobLocation]) {
-        let elements: [Element]
-        do {
-            elements = try JSONDecoder().decode([Element].self, from: Data(manifestBytes))
-        } catch {
-            throw FerryBundleError.input(path: store.location, reason: "manifest.json is not a docker-archive manifest: \(ParsedManifestSummary.of(error))")
-        }
+        let elements = try DockerManifestFile(store).elements
         var images: [ImportImage] = []
         var unnamed: [String] = []
         var blobs: [Digest: BlobLocation] = [:]

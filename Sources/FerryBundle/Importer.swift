@@ -154,8 +154,7 @@ public struct Importer: Sendable {
             }
             try FileSystem.makeDirectories(scratch)
             let converter = DockerArchiveConverter(store: tar, compression: options.layerCompression, temporaryDirectory: scratch)
-            let converted = try converter.convert(try tar.resolve("manifest.json").readAll(limit: 16 << 20),
-                                                  filter: options.filter, mapper: options.destination)
+            let converted = try converter.convert(filter: options.filter, mapper: options.destination)
             return (converted.images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs))
         }
         let index = try BundleGraph.decodeIndex(indexBytes, location: store.location)
@@ -183,15 +182,7 @@ public struct Importer: Sendable {
     /// edited or assembled wrongly; importing either side would hide that.
     static func checkDockerSide(store: any BlobStore, images: [ImportImage], everything: Bool) throws {
         guard everything, let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else { return }
-        struct Element: Decodable { var Config: String; var Layers: [String] }
-        let elements: [Element]
-        do {
-            elements = try JSONDecoder().decode([Element].self, from: Data(try tar.resolve("manifest.json").readAll(limit: 16 << 20)))
-        } catch let error as FerryBundleError {
-            throw error
-        } catch {
-            throw FerryBundleError.input(path: store.location, reason: "manifest.json is not a docker-archive manifest: \(ParsedManifestSummary.of(error))")
-        }
+        let elements = try DockerManifestFile(tar).elements
         let used = Set(images.flatMap { $0.blobs.map(\.digest.layoutPath) })
         for (position, element) in elements.enumerated() {
             for path in [element.Config] + element.Layers {

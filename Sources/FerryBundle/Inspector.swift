@@ -111,15 +111,7 @@ public enum Inspector {
         guard let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else {
             throw FerryBundleError.input(path: path, reason: "has neither index.json nor manifest.json: not an image archive")
         }
-        struct Element: Decodable { var Config: String; var RepoTags: [String]?; var Layers: [String] }
-        let elements: [Element]
-        do {
-            elements = try JSONDecoder().decode([Element].self, from: Data(try tar.resolve("manifest.json").readAll(limit: 16 << 20)))
-        } catch let error as FerryBundleError {
-            throw error
-        } catch {
-            throw FerryBundleError.input(path: path, reason: "manifest.json is not a docker-archive manifest")
-        }
+        let elements = try DockerManifestFile(tar).elements
         var users: [String: Int] = [:]
         var sizes: [String: Int64] = [:]
         for element in elements {

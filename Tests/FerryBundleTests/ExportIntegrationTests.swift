@@ -229,20 +229,5 @@ extension ExportIntegrationTests {
 
 enum Skopeo {
     /// Runs skopeo and returns stdout; throws with stderr on failure.
-    static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/skopeo")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw InspectionError("skopeo \(arguments.joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func run(_ arguments: [String]) throws -> String { try Tool.run("/usr/bin/skopeo", arguments) }
 }

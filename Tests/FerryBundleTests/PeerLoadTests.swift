@@ -8,22 +8,7 @@ import Testing
 /// unpacks every layer and checks diffIDs) keeps every digest, indexes included; podman loads
 /// every single-platform image with its config digest as image ID.
 @Suite(.serialized) struct PeerLoadTests {
-    static func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errors = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw InspectionError("\(tool) \(arguments.joined(separator: " ")): \(String(decoding: errors, as: UTF8.self))")
-        }
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func run(_ tool: String, _ arguments: [String]) throws -> String { try Tool.run(tool, arguments) }
 
     static func exportedBundle(_ registry: TestRegistry, seed: UInt64, dir: String) async throws -> (PushedCorpus, String) {
         let corpus = try await registry.push(seed: seed)
