@@ -1,0 +1,197 @@
+public import FerryCore
+import Foundation
+
+/// What `ferry verify` is asked to do.
+public struct VerifyOptions: Sendable {
+    /// An uncompressed tar (ferry bundle, oci-archive, Docker 25+ `docker save`) or an OCI
+    /// layout directory.
+    public var input: String
+    /// The content-index digest `ferry export` printed, when the user recorded it: the SHA-256
+    /// of `ferry-index.json` must then equal it (ferry-bundle SPEC.md 6.5, 7.4).
+    public var expectedContentIndexDigest: Digest?
+    /// Blobs hashed at once; one per core keeps every core hashing.
+    public var jobs: Int
+
+    /// Options for verifying `input`.
+    public init(input: String, expectedContentIndexDigest: Digest? = nil, jobs: Int = VerifyOptions.defaultJobs) {
+        self.input = input
+        self.expectedContentIndexDigest = expectedContentIndexDigest
+        self.jobs = jobs
+    }
+
+    /// The number of cores this process may use.
+    public static var defaultJobs: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
+}
+
+/// `ferry verify`: proves that a bundle (or any OCI archive or layout) is complete and untouched
+/// (`formats/ferry-bundle/SPEC.md` §7).
+///
+/// One pass over the tar headers lists the members and every structural defect; then the image
+/// graph is walked from `index.json` (each manifest hashed before it is parsed), `manifest.json`
+/// and `ferry-index.json` are checked against it and against the tar, and finally every blob is
+/// hashed, in parallel across cores. Nothing stops at the first problem: the report lists all of
+/// them, each with the member, digest, expected and actual values, byte range, and every image
+/// it breaks.
+///
+/// Throws `FerryBundleError.input` only when the input cannot be read as an image archive at all
+/// (missing, compressed, not a tar, no `index.json` nor `ferry-index.json`); damage found in a
+/// readable input is returned as a report with `ok == false`.
+public struct BundleVerifier: Sendable {
+    /// Receives `.planned`, `.bytes`, `.blobFinished` while blobs are hashed, then
+    /// `.imageCompleted` for each image found intact, and `.finished`.
+    public let progress: ProgressHandler
+
+    /// A verifier reporting progress to `progress`.
+    public init(progress: @escaping ProgressHandler = { _ in }) {
+        self.progress = progress
+    }
+
+    /// Verifies `options.input` and reports everything found; throws only when the input
+    /// cannot be read as an image archive at all (`FerryBundleError.input`, or
+    /// `FerryCoreError.io` when reading fails).
+    public func run(_ options: VerifyOptions) async throws -> VerificationReport {
+        let prepared = try await Blocking.run { try Self.prepare(options) }
+        var log = prepared.log
+        let jobs = Self.hashJobs(prepared)
+        let images = prepared.graph?.entries ?? []
+        progress(.imagesPlanned(images.count))
+        let total = jobs.reduce(0) { $0 + $1.member.size }
+        progress(.planned(blobs: jobs.count, bytes: total, toTransfer: jobs.count, toTransferBytes: total))
+        let results = try await VerificationHashing.run(jobs, input: prepared.input, width: options.jobs, progress: progress)
+        var blobsChecked = prepared.graph?.hashed.count ?? 0
+        var bytesChecked = prepared.graph?.bytesHashed ?? 0
+        for result in results {
+            if Self.record(result, input: prepared.input, log: &log) {
+                blobsChecked += 1
+                bytesChecked += result.job.member.size
+            }
+        }
+        let report = Self.report(prepared, log: log, blobsChecked: blobsChecked, bytesChecked: bytesChecked)
+        for image in report.images where image.status == .ok { progress(.imageCompleted(image: image.name)) }
+        progress(.finished)
+        return report
+    }
+
+    /// Everything before hashing the blobs: the member list, the metadata, the graph.
+    struct Prepared: Sendable {
+        let input: VerificationInput
+        let graph: VerificationGraph?
+        let contentIndex: VerificationMetadata.ContentIndexMember?
+        let log: ProblemLog
+    }
+
+    static func prepare(_ options: VerifyOptions) throws -> Prepared {
+        var log = ProblemLog()
+        let input = try VerificationInput.open(options.input, log: &log)
+        guard input.listed else { return Prepared(input: input, graph: nil, contentIndex: nil, log: log) }
+        let hasIndex = input.members["index.json"] != nil
+        // A docker-archive with no OCI side (ferry's --bundle-format docker-archive) is walked
+        // from manifest.json instead.
+        let dockerOnly = !hasIndex && input.kind == .dockerArchive
+        guard hasIndex || dockerOnly || input.members[ContentIndex.memberName] != nil else {
+            throw FerryBundleError.input(path: options.input,
+                                         reason: "has no index.json nor manifest.json: not an OCI archive, a docker-archive or a ferry bundle")
+        }
+        if !dockerOnly { VerificationMetadata.checkLayoutMembers(input, log: &log) }
+        let contentIndex = VerificationMetadata.contentIndex(input, expectedDigest: options.expectedContentIndexDigest, log: &log)
+        if let expected = options.expectedContentIndexDigest, input.members[ContentIndex.memberName] == nil {
+            log.add(.contentIndexDigest, member: ContentIndex.memberName, expected: expected.description, scope: .all,
+                    "the input has no \(ContentIndex.memberName), so it cannot be the bundle whose content index is \(expected)")
+        }
+        let indexEntries = dockerOnly ? nil : VerificationMetadata.indexEntries(input, log: &log)
+        let entries = dockerOnly
+            ? try VerificationDockerManifest.roots(input, log: &log)
+            : indexEntries ?? contentIndex?.index.map(VerificationMetadata.entries(from:)) ?? []
+        let graph = VerificationGraph(entries: entries, input: input, log: &log)
+        if !dockerOnly { VerificationDockerManifest.check(input, graph: graph, log: &log) }
+        if let index = contentIndex?.index {
+            VerificationContentIndex.check(index, input: input, graph: graph, indexEntries: indexEntries, log: &log)
+        }
+        // Unreferenced blobs break the one-pool rule (SPEC.md 7.7); they can only be told apart
+        // from children of an unreadable manifest when every manifest was read.
+        if input.kind == .ferryBundle && graph.complete {
+            for blob in input.blobs where graph.images(using: blob.digest).isEmpty {
+                log.add(.unreferencedBlob, member: blob.member.name, digest: blob.digest, offset: input.offset(of: blob.member),
+                        length: blob.member.size, scope: .none, "\(blob.member.name) is in the bundle but no image references it")
+            }
+        }
+        return Prepared(input: input, graph: graph, contentIndex: contentIndex, log: log)
+    }
+
+    /// Blob members still to hash: all but the manifests hashed during the walk and the blobs
+    /// whose size already disagrees with their descriptor (size is checked before digest).
+    /// Later copies of a duplicated member are always hashed.
+    static func hashJobs(_ prepared: Prepared) -> [VerificationHashing.Job] {
+        let input = prepared.input
+        var jobs: [VerificationHashing.Job] = []
+        for (position, blob) in input.blobs.enumerated() {
+            let walked = prepared.graph.map { $0.hashed[blob.digest] != nil || $0.unreadable.contains(blob.digest) } ?? false
+            if walked || prepared.log.has([.sizeMismatch], for: blob.digest) { continue }
+            jobs.append(.init(position: position, digest: blob.digest, member: blob.member))
+        }
+        for (position, blob) in input.shadowingBlobs.enumerated() {
+            jobs.append(.init(position: input.blobs.count + position, digest: blob.digest, member: blob.member))
+        }
+        return jobs
+    }
+
+    /// Records a hashing outcome; true when the blob's bytes were all read and compared.
+    static func record(_ result: VerificationHashing.Result, input: VerificationInput, log: inout ProblemLog) -> Bool {
+        let job = result.job
+        let member = job.member
+        let offset = input.offset(of: member)
+        let range = offset.map { " (bytes \($0)..<\($0 + member.size))" } ?? ""
+        let copy = job.position >= input.blobs.count ? "the later copy of " : ""
+        switch result.outcome {
+        case .verified:
+            return true
+        case .mismatch(let actual):
+            log.add(.digestMismatch, member: member.name, digest: job.digest, expected: job.digest.description, actual: actual.description,
+                    offset: offset, length: member.size, scope: .blob(job.digest),
+                    "\(copy)\(member.name) is damaged: expected \(job.digest), content hashes to \(actual)\(range)")
+            return true
+        case .short(let received):
+            log.add(.readError, member: member.name, digest: job.digest, expected: "\(member.size)", actual: "\(received)",
+                    offset: offset, length: member.size, scope: .blob(job.digest),
+                    "\(copy)\(member.name) ended after \(received) of \(member.size) bytes while being read")
+            return false
+        case .unreadable(let reason):
+            log.add(.readError, member: member.name, digest: job.digest, offset: offset, length: member.size, scope: .blob(job.digest),
+                    "\(copy)\(member.name) cannot be read: \(reason)")
+            return false
+        }
+    }
+
+    /// Resolves each problem's scope to image names and derives each image's status.
+    static func report(_ prepared: Prepared, log: ProblemLog, blobsChecked: Int, bytesChecked: Int64) -> VerificationReport {
+        let entries = prepared.graph?.entries ?? []
+        var allNames: [String] = []
+        for entry in entries where !allNames.contains(entry.name) { allNames.append(entry.name) }
+        var status: [String: VerificationReport.ImageStatus] = [:]
+        let problems = log.entries.map { entry -> VerificationProblem in
+            var problem = entry.problem
+            switch entry.scope {
+            case .none: problem.affectedImages = []
+            case .blob(let digest): problem.affectedImages = prepared.graph?.images(using: digest) ?? []
+            case .images(let names): problem.affectedImages = names
+            case .all: problem.affectedImages = allNames
+            }
+            let absent = ProblemLog.absenceKinds.contains(problem.kind)
+            for name in problem.affectedImages where status[name] != .damaged {
+                status[name] = absent ? .incomplete : .damaged
+            }
+            return problem
+        }
+        let images = entries.map {
+            VerificationReport.Image(name: $0.name, digest: $0.descriptor.digest.description, status: status[$0.name] ?? .ok)
+        }
+        let omitted = (prepared.graph?.omitted ?? [:]).values.sorted { $0.digest < $1.digest }.map { descriptor in
+            VerificationReport.OmittedBlob(digest: descriptor.digest.description, mediaType: descriptor.mediaType.rawValue,
+                                           urls: descriptor.urls ?? [],
+                                           affectedImages: prepared.graph?.images(using: descriptor.digest) ?? [])
+        }
+        return VerificationReport(input: prepared.input.path, kind: prepared.input.kind, blobsChecked: blobsChecked,
+                                  bytesChecked: bytesChecked, images: images, problems: problems, omitted: omitted,
+                                  contentIndexDigest: prepared.contentIndex?.digest.description, ok: problems.isEmpty)
+    }
+}
