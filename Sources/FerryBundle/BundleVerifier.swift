@@ -1,6 +1,10 @@
 public import FerryCore
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What `ferry verify` is asked to do.
 public struct VerifyOptions: Sendable {
     /// An uncompressed tar (ferry bundle, oci-archive, Docker 25+ `docker save`) or an OCI
@@ -50,13 +54,36 @@ public struct BundleVerifier: Sendable {
     /// cannot be read as an image archive at all (`FerryBundleError.input`, or
     /// `FerryCoreError.io` when reading fails).
     public func run(_ options: VerifyOptions) async throws -> VerificationReport {
+        // A compressed bundle is decompressed once into a temporary copy and that is verified.
+        // A damaged compressed stream cannot be read past the damage: that is an unreadable
+        // input (an error), not a damage report (formats/ferry-bundle/SPEC.md).
+        let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-verify")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        var effective = options
+        effective.input = try await Blocking.run { try Self.uncompressed(options.input, scratch: scratch) }
+        var report = try await verify(effective)
+        report.input = options.input
+        return report
+    }
+
+    /// `path` itself, or an uncompressed copy of it under `scratch`.
+    static func uncompressed(_ path: String, scratch: String) throws -> String {
+        guard !FileSystem.isDirectory(path), FileSystem.exists(path) else { return path }
+        guard try TarBlobStore.compression(of: PositionalFile(path: path, flags: O_RDONLY)) != nil else { return path }
+        try FileSystem.makeDirectories(scratch)
+        let plain = scratch + "/input.tar"
+        try TarBlobStore.decompress(path, to: plain, limit: max(Int64(64) << 30, (FileSystem.fileSize(path) ?? 0) * 100))
+        return plain
+    }
+
+    private func verify(_ options: VerifyOptions) async throws -> VerificationReport {
         let prepared = try await Blocking.run { try Self.prepare(options) }
         var log = prepared.log
         let jobs = Self.hashJobs(prepared)
         let images = prepared.graph?.entries ?? []
         progress(.imagesPlanned(images.count))
         let total = jobs.reduce(0) { $0 + $1.member.size }
-        progress(.planned(blobs: jobs.count, bytes: total, toTransfer: jobs.count, toTransferBytes: total))
+        progress(.checking(blobs: jobs.count, bytes: total))
         let results = try await VerificationHashing.run(jobs, input: prepared.input, width: options.jobs, progress: progress)
         var blobsChecked = prepared.graph?.hashed.count ?? 0
         var bytesChecked = prepared.graph?.bytesHashed ?? 0

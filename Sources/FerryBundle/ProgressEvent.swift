@@ -11,6 +11,8 @@ public enum ProgressEvent: Sendable {
     /// The transfer plan: distinct blobs and their bytes, and how many still have to be
     /// transferred (the rest were fetched while resolving or are already in the output).
     case planned(blobs: Int, bytes: Int64, toTransfer: Int, toTransferBytes: Int64)
+    /// Verification: this many blobs and bytes will be hashed.
+    case checking(blobs: Int, bytes: Int64)
     case blobStarted(Digest, size: Int64)
     /// `count` more bytes arrived (may be negative when a transfer restarts from zero).
     case bytes(Int64)

@@ -62,6 +62,16 @@ final class ProgressRenderer: @unchecked Sendable {
                 started = Date()
             }
             plain("\(blobs) distinct blobs (\(ByteCount.format(bytes))); \(toTransfer) to transfer (\(ByteCount.format(toTransferBytes)))")
+        case .checking(let blobs, let bytes):
+            lock.withLock {
+                planned = true
+                blobsTotal = blobs
+                totalBytes = bytes
+                blobsDone = 0
+                doneBytes = 0
+                started = Date()
+            }
+            plain("hashing \(blobs) blobs (\(ByteCount.format(bytes)))")
         case .blobStarted:
             break
         case .bytes(let count):

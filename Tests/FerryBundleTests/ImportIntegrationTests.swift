@@ -141,6 +141,9 @@ import Glibc
         try compressor.finish()
         try output.close()
 
+        let verified = try await BundleVerifier().run(VerifyOptions(input: compressed))
+        #expect(verified.ok, "\(verified.problems)")
+        #expect(verified.input == compressed)
         _ = try await Self.importer(target).run(ImportOptions(input: compressed, destination: try DestinationMapper(to: target.host)))
         for image in corpus.images {
             let fetched = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: "\(target.host)/\(image.repository):\(image.tag)"))
