@@ -115,5 +115,12 @@ import Testing
             let config = try #require(image.manifests.first?.config.digest)
             #expect(listing.contains("\(image.reference) \(config)"), "\(image.reference):\n\(listing)")
         }
+        // The manifest.json side, through podman's docker-archive transport, by name and by position.
+        let pullRoot = [dir + "/pull-root"].flatMap { ["--storage-driver", "vfs", "--root", $0, "--runroot", run + "-p"] }
+        defer { try? FileManager.default.removeItem(atPath: run + "-p") }
+        let legacy = try #require(corpus.image("legacy/docker:3"))
+        let pulled = try Self.run("/usr/bin/podman", pullRoot + ["pull", "-q", "docker-archive:\(bundle):\(legacy.reference)"])
+        #expect(pulled.contains(String(legacy.manifests.first?.config.digest.dropFirst(7) ?? "?")))
+        _ = try Self.run("/usr/bin/podman", pullRoot + ["pull", "-q", "docker-archive:\(bundle):@0"])
     }
 }

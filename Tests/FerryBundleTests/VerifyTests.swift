@@ -349,3 +349,56 @@ extension VerifyTests {
         }
     }
 }
+
+/// Rule (issue 4, tamper tests): one flipped byte in any kind of member of a real exported
+/// bundle is caught and named with the images it affects.
+@Suite(.serialized) struct TamperTests {
+    enum Target: String, CaseIterable { case layer, config, manifest, indexJSON = "index.json", contentIndex = "ferry-index.json" }
+
+    @Test func everyKindOfMemberIsGuarded() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 91)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pristine = dir + "/pristine.tar"
+        _ = try await ExportFixtures.export(corpus.images.map(\.reference), from: ExportFixtures.client(), to: .bundle(pristine))
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let members = try BundleInspection(path: pristine).members
+
+        for target in Target.allCases {
+            let name: String
+            switch target {
+            case .layer: name = "blobs/sha256/" + (web.manifests.first?.layers.last?.digest.dropFirst(7) ?? "")
+            case .config: name = "blobs/sha256/" + (web.manifests.first?.config.digest.dropFirst(7) ?? "")
+            case .manifest: name = "blobs/sha256/" + web.digest.dropFirst(7)
+            case .indexJSON, .contentIndex: name = target.rawValue
+            }
+            let member = try #require(members.first { $0.name == name }, "\(target)")
+            let copy = dir + "/\(target.rawValue)-tampered.tar"
+            try FileManager.default.copyItem(atPath: pristine, toPath: copy)
+            let file = try PositionalFile(path: copy, flags: O_RDWR)
+            // A byte in the middle of JSON members is a digit or letter; flipping bit 0 keeps it printable.
+            var byte: [UInt8] = [0]
+            let at = member.dataOffset + member.size / 2
+            _ = try byte.withUnsafeMutableBytes { try file.read(into: $0, at: at) }
+            byte[0] ^= 0x01
+            try file.write(byte, at: at)
+            try file.close()
+
+            let report = try await BundleVerifier().run(VerifyOptions(input: copy))
+            #expect(!report.ok, "\(target): tampering went unnoticed")
+            let text = report.problems.map(\.message).joined(separator: "\n")
+            switch target {
+            case .layer, .config, .manifest:
+                // The damaged blob is named, with both images that use it.
+                let problem = report.problems.first { $0.member == name }
+                #expect(problem != nil, "\(target): \(text)")
+                let affected = Set(problem?.affectedImages ?? [])
+                #expect(affected.isSuperset(of: [web.reference, "\(registry.host)/apps/web:latest"]), "\(target): \(text)")
+            case .indexJSON, .contentIndex:
+                #expect(!report.problems.isEmpty, "\(target): \(text)")
+            }
+        }
+    }
+}
