@@ -149,6 +149,14 @@ public struct Importer: Sendable {
     /// temporary files under `scratch`.
     static func plan(store: any BlobStore, options: ImportOptions, scratch: String) throws -> ([ImportImage], [String], any BlobStore) {
         guard let indexBytes = try store.indexJSON() else {
+            if let tar = store as? TarBlobStore, try SkopeoDirReader.matches(tar) {
+                let (entry, overlay) = try SkopeoDirReader(tar: tar).read()
+                guard let source = options.names.first else { return ([], [entry.digest.description], overlay) }
+                let graph = try BundleGraph.walk(entry, store: overlay, image: source.description)
+                let image = ImportImage(source: source, destination: try options.destination.destination(for: source), entry: entry,
+                                        manifests: graph.manifests, blobs: graph.blobs)
+                return ([image], [], overlay)
+            }
             guard let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else {
                 throw FerryBundleError.input(path: store.location, reason: "has neither index.json nor manifest.json: not an image archive")
             }

@@ -96,3 +96,36 @@ import Glibc
         _ = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: name))
     }
 }
+
+extension DockerArchiveImportTests {
+    /// Rule: skopeo's dir: format, packed into a tar, imports with its digests (name via --name);
+    /// a docker-archive whose element carries several RepoTags imports under each of them.
+    @Test func skopeoDirTarAndSeveralTags() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 52)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let multi = try #require(corpus.image("apps/multi:2.0"))
+        try? FileManager.default.removeItem(atPath: "/var/lib/containers/cache/blob-info-cache-v1.boltdb")
+        _ = try Skopeo.run(["copy", "--all", "--src-tls-verify=false", "docker://\(multi.reference)", "dir:\(dir)/skdir"])
+        _ = try Tool.run("/usr/bin/tar", ["-cf", dir + "/skdir.tar", "-C", dir + "/skdir", "."])
+        let importer = Importer(client: ExportFixtures.client(target))
+
+        let unnamed = try await importer.run(ImportOptions(input: dir + "/skdir.tar", destination: try DestinationMapper(to: target.host), dryRun: true))
+        #expect(unnamed.images.isEmpty && unnamed.unnamed == [multi.digest])
+        var options = ImportOptions(input: dir + "/skdir.tar", destination: try DestinationMapper(to: target.host))
+        options.names = [try ImageReference(parsing: "example.com/from/dir:1")]
+        _ = try await importer.run(options)
+        #expect(try await ExportFixtures.client(target).manifestDigest(registry: target.host, repository: "from/dir", reference: "1")?.description == multi.digest)
+
+        let web = try #require(corpus.image("apps/web:1.0"))
+        _ = try Skopeo.run(["copy", "--src-tls-verify=false", "--additional-tag", "example.com/team/web:extra",
+                            "docker://\(web.reference)", "docker-archive:\(dir)/tags.tar:example.com/team/web:1.0"])
+        let report = try await importer.run(ImportOptions(input: dir + "/tags.tar", destination: try DestinationMapper(to: target.host)))
+        #expect(Set(report.images.map(\.destination)) == ["\(target.host)/team/web:1.0", "\(target.host)/team/web:extra"])
+        #expect(Set(report.images.map(\.digest)).count == 1)
+    }
+}
