@@ -8,6 +8,12 @@
 #   registry_stop               # stops it and removes the temp dir (also run on EXIT)
 #   on_exit 'command …'         # more cleanup, run in reverse order on EXIT (also INT/TERM)
 #
+# More registries at once (scripts/bench starts empty destinations next to the source one):
+#   registry_spawn DIR          # starts another registry storing under DIR (created, left in
+#                               # place); sets SPAWN_ADDR and SPAWN_PID, leaves REGISTRY_* alone
+#   registry_kill PID           # stops a spawned registry (its directory stays)
+#   registry_kill_spawned       # stops all spawned registries still running (also run on EXIT)
+#
 # ROOT_DIR, when given, is where the registry keeps config, log and blobs (created if missing,
 # left in place by registry_stop). Without it a fresh `mktemp -d` dir is used and removed.
 # Set REGISTRY_KEEP=1 to keep the temp dir. Set REGISTRY_LOG_LEVEL (default warn).
@@ -23,6 +29,9 @@ REGISTRY_URL=""
 REGISTRY_PID=""
 REGISTRY_DIR=""
 _REGISTRY_OWN_DIR=0
+SPAWN_ADDR=""
+SPAWN_PID=""
+_REGISTRY_SPAWNED=()
 _FERRY_EXIT_HOOKS=()
 
 # on_exit CMD: register a cleanup command (a string evaluated in the shell) for script exit.
@@ -82,8 +91,67 @@ registry_wait() {
     return 1
 }
 
+# _registry_launch DIR: writes DIR/config.yml for a free port, runs docker-registry with its
+# blobs under DIR/data and waits for /v2/; sets _LAUNCH_ADDR and _LAUNCH_PID, or returns 1.
+_registry_launch() {
+    local dir=$1 attempt port pid log_level=${REGISTRY_LOG_LEVEL:-warn}
+    _LAUNCH_ADDR=""
+    _LAUNCH_PID=""
+    mkdir -p "$dir/data"
+    # The port is picked before the registry binds it; retry if someone else takes it meanwhile.
+    for attempt in 1 2 3 4 5; do
+        port=$(registry_free_port)
+        cat >"$dir/config.yml" <<EOF
+version: 0.1
+log:
+  level: $log_level
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:$port
+  headers:
+    X-Content-Type-Options: [nosniff]
+EOF
+        docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+        pid=$!
+        if registry_wait "127.0.0.1:$port" "$pid" 20; then
+            _LAUNCH_ADDR="127.0.0.1:$port"
+            _LAUNCH_PID=$pid
+            return 0
+        fi
+        echo "registry.sh: registry did not answer on 127.0.0.1:$port (attempt $attempt)" >&2
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    echo "registry.sh: could not start docker-registry; last log:" >&2
+    tail -n 20 "$dir/registry.log" >&2 || true
+    return 1
+}
+
+# _registry_terminate PID: TERM, up to 5 s grace, then KILL; reaps it.
+_registry_terminate() {
+    local pid=$1 i
+    kill "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
 registry_start() {
-    local root=${1:-} attempt port log_level=${REGISTRY_LOG_LEVEL:-warn}
+    local root=${1:-}
     if ! command -v docker-registry >/dev/null 2>&1; then
         echo "registry.sh: docker-registry not found (run scripts/install-deps)" >&2
         return 1
@@ -100,59 +168,56 @@ registry_start() {
         REGISTRY_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ferry-registry.XXXXXX")
         _REGISTRY_OWN_DIR=1
     fi
-    mkdir -p "$REGISTRY_DIR/data"
-    # The port is picked before the registry binds it; retry if someone else takes it meanwhile.
-    for attempt in 1 2 3 4 5; do
-        port=$(registry_free_port)
-        cat >"$REGISTRY_DIR/config.yml" <<EOF
-version: 0.1
-log:
-  level: $log_level
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $REGISTRY_DIR/data
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-  maintenance:
-    uploadpurging:
-      enabled: false
-http:
-  addr: 127.0.0.1:$port
-  headers:
-    X-Content-Type-Options: [nosniff]
-EOF
-        docker-registry serve "$REGISTRY_DIR/config.yml" >"$REGISTRY_DIR/registry.log" 2>&1 &
-        REGISTRY_PID=$!
-        if registry_wait "127.0.0.1:$port" "$REGISTRY_PID" 20; then
-            REGISTRY_ADDR="127.0.0.1:$port"
-            REGISTRY_URL="http://$REGISTRY_ADDR"
-            export REGISTRY_ADDR REGISTRY_URL
-            return 0
+    _registry_launch "$REGISTRY_DIR" || return 1
+    REGISTRY_PID=$_LAUNCH_PID
+    REGISTRY_ADDR=$_LAUNCH_ADDR
+    REGISTRY_URL="http://$REGISTRY_ADDR"
+    export REGISTRY_ADDR REGISTRY_URL
+}
+
+# registry_spawn DIR: one more registry, storing under DIR; sets SPAWN_ADDR and SPAWN_PID.
+registry_spawn() {
+    local dir=${1:?registry_spawn needs a directory}
+    SPAWN_ADDR=""
+    SPAWN_PID=""
+    if ! command -v docker-registry >/dev/null 2>&1; then
+        echo "registry.sh: docker-registry not found (run scripts/install-deps)" >&2
+        return 1
+    fi
+    mkdir -p "$dir"
+    dir=$(cd "$dir" && pwd)
+    _registry_launch "$dir" || return 1
+    # shellcheck disable=SC2034  # read by the caller
+    SPAWN_ADDR=$_LAUNCH_ADDR
+    SPAWN_PID=$_LAUNCH_PID
+    _REGISTRY_SPAWNED+=("$SPAWN_PID")
+}
+
+# registry_kill PID: stops a registry started by registry_spawn (its directory stays).
+registry_kill() {
+    local pid=${1:?registry_kill needs a pid} i kept=()
+    for i in "${_REGISTRY_SPAWNED[@]}"; do
+        if [[ "$i" == "$pid" ]]; then
+            _registry_terminate "$pid"
+        else
+            kept+=("$i")
         fi
-        echo "registry.sh: registry did not answer on 127.0.0.1:$port (attempt $attempt)" >&2
-        kill "$REGISTRY_PID" 2>/dev/null || true
-        wait "$REGISTRY_PID" 2>/dev/null || true
-        REGISTRY_PID=""
     done
-    echo "registry.sh: could not start docker-registry; last log:" >&2
-    tail -n 20 "$REGISTRY_DIR/registry.log" >&2 || true
-    return 1
+    _REGISTRY_SPAWNED=("${kept[@]}")
+}
+
+# registry_kill_spawned: stops every registry_spawn registry still running (also run on EXIT).
+registry_kill_spawned() {
+    local pid
+    for pid in "${_REGISTRY_SPAWNED[@]}"; do
+        _registry_terminate "$pid"
+    done
+    _REGISTRY_SPAWNED=()
 }
 
 registry_stop() {
-    local i
     if [[ -n "$REGISTRY_PID" ]]; then
-        kill "$REGISTRY_PID" 2>/dev/null || true
-        for ((i = 0; i < 50; i++)); do
-            kill -0 "$REGISTRY_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -9 "$REGISTRY_PID" 2>/dev/null || true
-        wait "$REGISTRY_PID" 2>/dev/null || true
+        _registry_terminate "$REGISTRY_PID"
         REGISTRY_PID=""
     fi
     if [[ "$_REGISTRY_OWN_DIR" == 1 && -n "$REGISTRY_DIR" && "${REGISTRY_KEEP:-0}" != 1 ]]; then
@@ -163,3 +228,4 @@ registry_stop() {
     REGISTRY_URL=""
 }
 on_exit registry_stop
+on_exit registry_kill_spawned
