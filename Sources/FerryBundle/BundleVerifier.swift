@@ -66,6 +66,32 @@ public struct BundleVerifier: Sendable {
         return report
     }
 
+    /// A docker-archive from before Docker 25 (`<id>/layer.tar`, skopeo's docker-archive:):
+    /// nothing in it is named by a registry digest, so what can be proven is that each config
+    /// hashes to the digest in its name and each uncompressed layer to its config's diff_id
+    /// (compressed layers are read but not checked against diff_ids: that needs decompression).
+    static func legacyDockerArchive(_ path: String) throws -> VerificationReport {
+        let tar = try TarBlobStore(path: path)
+        let checks = try DockerArchiveConverter(store: tar, compression: .none, temporaryDirectory: NSTemporaryDirectory()).check()
+        var problems: [VerificationProblem] = []
+        var images: [VerificationReport.Image] = []
+        for check in checks {
+            for name in check.names {
+                images.append(.init(name: name, digest: check.configDigest?.description ?? "", status: check.error == nil ? .ok : .damaged))
+            }
+            if let error = check.error {
+                let damaged: Bool
+                if case FerryBundleError.damaged? = error as? FerryBundleError { damaged = true } else { damaged = false }
+                problems.append(VerificationProblem(kind: damaged ? .digestMismatch : .invalidMetadata, member: nil, digest: nil,
+                                                    expected: nil, actual: nil, offset: nil, length: nil,
+                                                    affectedImages: check.names, message: "\(error)"))
+            }
+        }
+        return VerificationReport(input: path, kind: .dockerArchive, blobsChecked: checks.filter { $0.error == nil }.count,
+                                  bytesChecked: checks.reduce(0) { $0 + $1.bytes }, images: images, problems: problems,
+                                  omitted: [], contentIndexDigest: nil, ok: problems.isEmpty)
+    }
+
     /// `path` itself, or an uncompressed copy of it under `scratch`.
     static func uncompressed(_ path: String, scratch: String) throws -> String {
         guard !FileSystem.isDirectory(path), FileSystem.exists(path) else { return path }
@@ -77,7 +103,12 @@ public struct BundleVerifier: Sendable {
     }
 
     private func verify(_ options: VerifyOptions) async throws -> VerificationReport {
-        let prepared = try await Blocking.run { try Self.prepare(options) }
+        let prepared: Prepared
+        do {
+            prepared = try await Blocking.run { try Self.prepare(options) }
+        } catch FerryBundleError.input(_, let reason) where reason.contains("docker save before 25") {
+            return try await Blocking.run { try Self.legacyDockerArchive(options.input) }
+        }
         var log = prepared.log
         let jobs = Self.hashJobs(prepared)
         let images = prepared.graph?.entries ?? []

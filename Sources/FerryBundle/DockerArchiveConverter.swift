@@ -56,7 +56,7 @@ struct DockerArchiveConverter {
         return (images, unnamed, blobs)
     }
 
-    private func build(_ element: Element, position: Int, blobs: inout [Digest: BlobLocation],
+    func build(_ element: Element, position: Int, blobs: inout [Digest: BlobLocation],
                        converted: inout [String: Descriptor]) throws -> (StoredManifest, Descriptor, [Descriptor]) {
         let configLocation = try store.resolve(element.Config)
         guard configLocation.size <= ImageResolver.maximumConfigSize else {
@@ -179,4 +179,36 @@ struct OverlayBlobStore: BlobStore {
     var location: String { base.location }
     func indexJSON() throws -> [UInt8]? { try base.indexJSON() }
     func blob(_ digest: Digest) -> BlobLocation? { extra[digest] ?? base.blob(digest) }
+}
+
+extension DockerArchiveConverter {
+    /// The result of checking one `manifest.json` element without building anything.
+    struct ElementCheck {
+        let names: [String]
+        let configDigest: Digest?
+        let bytes: Int64
+        let error: (any Error)?
+    }
+
+    /// Checks every element of a legacy docker-archive as `convert` would read it (with
+    /// `compression: .none`, so nothing is written): configs against the digest in their names,
+    /// uncompressed layers against the config's diff_ids, links inside the archive. Every
+    /// element is checked even when an earlier one failed.
+    func check() throws -> [ElementCheck] {
+        let elements = try DockerManifestFile(store).elements
+        var blobs: [Digest: BlobLocation] = [:]
+        var converted: [String: Descriptor] = [:]
+        var results: [ElementCheck] = []
+        for (position, element) in elements.enumerated() {
+            let names = (element.RepoTags ?? []).isEmpty ? ["manifest.json[\(position)]"] : (element.RepoTags ?? [])
+            do {
+                let (_, config, layers) = try build(element, position: position, blobs: &blobs, converted: &converted)
+                results.append(ElementCheck(names: names, configDigest: config.digest,
+                                            bytes: config.size + layers.reduce(0) { $0 + $1.size }, error: nil))
+            } catch {
+                results.append(ElementCheck(names: names, configDigest: nil, bytes: 0, error: error))
+            }
+        }
+        return results
+    }
 }

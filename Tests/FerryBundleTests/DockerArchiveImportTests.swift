@@ -129,3 +129,39 @@ extension DockerArchiveImportTests {
         #expect(Set(report.images.map(\.digest)).count == 1)
     }
 }
+
+extension DockerArchiveImportTests {
+    /// Rule (issue 4): verify works on foreign docker-archives too: skopeo's (legacy layout,
+    /// uncompressed layers) verifies clean, and a flipped byte in a layer is named with its image.
+    @Test func verifyLegacyDockerArchive() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let corpus = try await source.push(seed: 53)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let web = try #require(corpus.image("apps/web:1.0"))
+        try? FileManager.default.removeItem(atPath: "/var/lib/containers/cache/blob-info-cache-v1.boltdb")
+        let archive = dir + "/legacy.tar"
+        _ = try Skopeo.run(["copy", "--src-tls-verify=false", "docker://\(web.reference)", "docker-archive:\(archive):example.com/team/web:1.0"])
+
+        let clean = try await BundleVerifier().run(VerifyOptions(input: archive))
+        #expect(clean.ok, "\(clean.problems)")
+        #expect(clean.kind == .dockerArchive)
+        #expect(clean.images.map(\.name) == ["example.com/team/web:1.0"])
+
+        // Damage the last layer's data (skopeo names uncompressed layers <diffid>.tar).
+        let diffID = try #require(web.manifests.first?.layers.last?.diffID)
+        let scanned = try TarScanner(file: PositionalFile(path: archive, flags: O_RDONLY)).scan().members
+        let member = try #require(scanned.first { $0.name.hasSuffix(String(diffID.dropFirst(7)) + ".tar") && $0.kind == .file })
+        let file = try PositionalFile(path: archive, flags: O_RDWR)
+        var byte: [UInt8] = [0]
+        _ = try byte.withUnsafeMutableBytes { try file.read(into: $0, at: member.dataOffset + member.size / 2) }
+        byte[0] ^= 0x10
+        try file.write(byte, at: member.dataOffset + member.size / 2)
+        try file.close()
+        let damaged = try await BundleVerifier().run(VerifyOptions(input: archive))
+        #expect(!damaged.ok)
+        #expect(damaged.problems.first?.affectedImages == ["example.com/team/web:1.0"])
+        #expect(damaged.problems.first?.message.contains(diffID) == true, "\(damaged.problems)")
+    }
+}
