@@ -22,6 +22,19 @@ import Glibc
         return (corpus, path)
     }
 
+    /// Flips a byte inside the layer only apps/web uses; returns that layer.
+    static func damageOwnLayerOfWeb(_ corpus: PushedCorpus, bundle: String) throws -> PushedDescriptor {
+        let layer = try #require(corpus.image("apps/web:1.0")?.manifests.first?.layers.last)
+        let member = try #require(try BundleInspection(path: bundle).members.first { $0.name.hasSuffix(layer.digest.dropFirst(7)) })
+        let file = try PositionalFile(path: bundle, flags: O_RDWR)
+        var byte: [UInt8] = [0]
+        _ = try byte.withUnsafeMutableBytes { try file.read(into: $0, at: member.dataOffset + 10) }
+        byte[0] ^= 0xff
+        try file.write(byte, at: member.dataOffset + 10)
+        try file.close()
+        return layer
+    }
+
     static func importer(_ registry: TestRegistry) -> Importer {
         Importer(client: ExportFixtures.client(registry))
     }
@@ -161,15 +174,7 @@ import Glibc
         let dir = try ExportFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (corpus, bundle) = try await Self.exportedBundle(from: source, seed: 44, dir: dir)
-        let web = try #require(corpus.image("apps/web:1.0"))
-        let layer = try #require(web.manifests.first?.layers.last)
-        let member = try #require(try BundleInspection(path: bundle).members.first { $0.name.hasSuffix(layer.digest.dropFirst(7)) })
-        let file = try PositionalFile(path: bundle, flags: O_RDWR)
-        var byte: [UInt8] = [0]
-        _ = try byte.withUnsafeMutableBytes { try file.read(into: $0, at: member.dataOffset + 10) }
-        byte[0] ^= 0xff
-        try file.write(byte, at: member.dataOffset + 10)
-        try file.close()
+        let layer = try Self.damageOwnLayerOfWeb(corpus, bundle: bundle)
 
         do {
             _ = try await Self.importer(target).run(ImportOptions(input: bundle, destination: try DestinationMapper(to: target.host)))
@@ -194,12 +199,7 @@ import Glibc
         let dir = try ExportFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (corpus, bundle) = try await Self.exportedBundle(from: source, seed: 46, dir: dir)
-        let web = try #require(corpus.image("apps/web:1.0"))
-        let layer = try #require(web.manifests.first?.layers.last)
-        let member = try #require(try BundleInspection(path: bundle).members.first { $0.name.hasSuffix(layer.digest.dropFirst(7)) })
-        let file = try PositionalFile(path: bundle, flags: O_RDWR)
-        try file.write([0x42, 0x42], at: member.dataOffset + 3)
-        try file.close()
+        _ = try Self.damageOwnLayerOfWeb(corpus, bundle: bundle)
         let base = try #require(corpus.image("base/os:1"))
 
         var options = ImportOptions(input: bundle, destination: try DestinationMapper(to: target.host, map: ["\(base.reference)=custom/base:v1"]))
