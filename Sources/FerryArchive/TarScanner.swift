@@ -23,9 +23,28 @@ public struct TarScanner {
     public init(file: PositionalFile) { self.file = file }
 
     /// All members in order, and whether non-zero bytes follow the end-of-archive marker.
+    /// A truncated archive or a damaged header is an error.
     public func scan() throws -> (members: [ScannedTarMember], trailingGarbage: Bool) {
-        let fileSize = try file.size()
         var members: [ScannedTarMember] = []
+        let trailing = try scan(into: &members)
+        return (members, trailing)
+    }
+
+    /// Like `scan()`, but a truncated archive or a damaged header ends the listing instead of
+    /// failing it: the members read before the damage are returned with the damage, so a
+    /// verifier can still check them and name what is lost.
+    public func scanAllowingDamage() throws -> (members: [ScannedTarMember], trailingGarbage: Bool, damage: FerryArchiveError?) {
+        var members: [ScannedTarMember] = []
+        do {
+            let trailing = try scan(into: &members)
+            return (members, trailing, nil)
+        } catch let damage as FerryArchiveError {
+            return (members, false, damage)
+        }
+    }
+
+    private func scan(into members: inout [ScannedTarMember]) throws -> Bool {
+        let fileSize = try file.size()
         var offset: Int64 = 0
         var pendingPath: String?
         var pendingLink: String?
@@ -37,8 +56,7 @@ public struct TarScanner {
             }
             try readFully(&block, at: offset)
             if block.allSatisfy({ $0 == 0 }) {
-                let trailing = try hasNonZero(from: offset, to: fileSize)
-                return (members, trailing)
+                return try hasNonZero(from: offset, to: fileSize)
             }
             try verifyChecksum(block, at: offset)
             let type = block[156]

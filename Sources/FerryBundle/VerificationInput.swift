@@ -109,8 +109,17 @@ extension VerificationInput {
         let fileSize = try file.size()
         let scanned: [ScannedTarMember]
         do {
-            let result = try TarScanner(file: file).scan()
+            // Members before a truncation or damaged header are still listed and checked, so
+            // the report can name the images whose blobs were lost after the cut.
+            let result = try TarScanner(file: file).scanAllowingDamage()
             scanned = result.members
+            if let damage = result.damage {
+                try recordUnlistable(damage, path: path, fileSize: fileSize, log: &log)
+                if scanned.isEmpty {
+                    return VerificationInput(path: path, container: .tar(file), kind: .tar, members: [:], blobs: [],
+                                             shadowingBlobs: [], listed: false)
+                }
+            }
             if result.trailingGarbage {
                 let end = scanned.last.map { $0.dataOffset + $0.size + Int64(TarHeader.padding($0.size)) } ?? 0
                 let start = try firstNonZeroByte(in: file, from: end, to: fileSize) ?? end

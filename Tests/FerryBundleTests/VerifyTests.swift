@@ -237,7 +237,8 @@ import Glibc
         #expect(report.omitted.first?.affectedImages == [name])
     }
 
-    /// Rule: a cut-short bundle is damage (a report), naming the member the file ends in.
+    /// Rule: a cut-short bundle is damage (a report), naming the member the file ends in, and
+    /// the members before the cut are still checked, so the images that lost blobs are named.
     @Test func truncatedBundleIsReported() async throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -249,11 +250,15 @@ import Glibc
         try file.close()
         let report = try await Self.verify(dir + "/bundle.tar")
         #expect(!report.ok)
-        #expect(report.kind == .tar)
-        #expect(report.problems.map(\.kind) == [.truncated])
+        #expect(report.kind == .ferryBundle)
+        #expect(report.problems.map(\.kind) == [.truncated, .missingBlob])
         #expect(report.problems.first?.member == images.layerB.path)
         #expect(report.problems.first?.digest == images.layerB.digest.description)
         #expect(report.problems.first?.offset == slot.dataOffset + 100)
+        let lost = try #require(report.problems.last)
+        #expect(lost.digest == images.layerB.digest.description)
+        #expect(lost.affectedImages == [VerifyImages.nameB])
+        #expect(report.images.first { $0.name == VerifyImages.nameA }?.status == .ok)
     }
 
     /// Rule: inputs that are not image archives at all are errors (exit 65/74), not reports.
