@@ -12,16 +12,11 @@ enum BundleGraph {
         var blobs: [Descriptor] = []
         /// Platforms of the index children (empty for a single manifest).
         var platforms: [Platform] = []
+        /// The configs among `blobs`.
+        var configs: Set<Digest> = []
 
         /// Distinct layers (blobs that are not some manifest's config).
-        var layerCount: Int {
-            let configs = Set(manifests.compactMap { stored -> Digest? in
-                guard case .image(let manifest)? = try? ParsedManifest.parse(stored.bytes, mediaType: stored.descriptor.mediaType,
-                                                                             digest: stored.descriptor.digest) else { return nil }
-                return manifest.config.digest
-            })
-            return Set(blobs.map(\.digest)).subtracting(configs).count
-        }
+        var layerCount: Int { Set(blobs.map(\.digest)).subtracting(configs).count }
     }
 
     static func decodeIndex(_ bytes: [UInt8], location: String) throws -> ImageIndex {
@@ -34,14 +29,15 @@ enum BundleGraph {
 
     static func walk(_ entry: Descriptor, store: any BlobStore, image: String) throws -> Graph {
         var graph = Graph()
-        try walk(entry, store: store, image: image, manifests: &graph.manifests, blobs: &graph.blobs, platforms: &graph.platforms)
+        try walk(entry, store: store, image: image, manifests: &graph.manifests, blobs: &graph.blobs,
+                 platforms: &graph.platforms, configs: &graph.configs)
         return graph
     }
 
     /// Depth-first: children are appended before their parent.
     static func walk(_ descriptor: Descriptor, store: any BlobStore, image: String,
                              manifests: inout [StoredManifest], blobs: inout [Descriptor],
-                             platforms: inout [Platform]) throws {
+                             platforms: inout [Platform], configs: inout Set<Digest>) throws {
         guard descriptor.mediaType.isManifest else {
             throw FerryBundleError.unsupportedMediaType(image: image, mediaType: descriptor.mediaType)
         }
@@ -56,9 +52,10 @@ enum BundleGraph {
         case .index(let index):
             for child in index.manifests {
                 if let platform = child.platform { platforms.append(platform) }
-                try walk(child, store: store, image: image, manifests: &manifests, blobs: &blobs, platforms: &platforms)
+                try walk(child, store: store, image: image, manifests: &manifests, blobs: &blobs, platforms: &platforms, configs: &configs)
             }
         case .image(let manifest):
+            configs.insert(manifest.config.digest)
             let omitted = Set(ImageResolver.omitted(manifest).map(\.digest))
             for blob in manifest.blobs where !omitted.contains(blob.digest) {
                 guard let location = store.blob(blob.digest) else {

@@ -58,7 +58,7 @@ public struct BundleVerifier: Sendable {
         // A damaged compressed stream cannot be read past the damage: that is an unreadable
         // input (an error), not a damage report (formats/ferry-bundle/SPEC.md).
         let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-verify")
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { FileSystem.removeScratch(scratch) }
         var effective = options
         effective.input = try await Blocking.run { try Self.uncompressed(options.input, scratch: scratch) }
         var report = try await verify(effective)

@@ -100,7 +100,7 @@ public struct Importer: Sendable {
 
     public func run(_ options: ImportOptions) async throws -> ImportReport {
         let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-import")
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        defer { FileSystem.removeScratch(scratch) }
         let input = try await Blocking.run { try BlobStores.open(options.input, scratch: scratch) }
         let (images, unnamed, store) = try await Blocking.run { try Self.plan(store: input, options: options, scratch: scratch) }
         for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported")) }

@@ -61,7 +61,7 @@ public enum Inspector {
     public static func inspect(path: String) async throws -> BundleInspectionReport {
         try await Blocking.run {
             let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-inspect")
-            defer { try? FileManager.default.removeItem(atPath: scratch) }
+            defer { FileSystem.removeScratch(scratch) }
             let store = try BlobStores.open(path, scratch: scratch)
             guard let indexBytes = try store.indexJSON() else {
                 return try dockerArchive(store, path: path)

@@ -1,4 +1,5 @@
 import CFerrySystem
+import Foundation
 #if canImport(Glibc)
 public import Glibc
 #elseif canImport(Darwin)
@@ -208,5 +209,16 @@ public enum FileSystem {
 
     public static func remove(_ path: String) {
         unlink(path)
+    }
+
+    /// Removes a temporary directory tree ferry made for itself. Best effort by design: a
+    /// leftover scratch directory under $TMPDIR is harmless, and failing to delete it must not
+    /// turn a finished import or verify into a failure.
+    public static func removeScratch(_ path: String) {
+        do {
+            try FileManager.default.removeItem(atPath: path)
+        } catch {
+            return
+        }
     }
 }
