@@ -80,8 +80,6 @@ public final class StreamCompressor {
     }
 
     private func check(_ code: Int32, _ operation: String) throws(FerryArchiveError) {
-        guard code < ARCHIVE_WARN else { return }
-        let message = archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"
-        throw .libarchive(operation: operation, code: code, message: message, path: "(layer)")
+        try Libarchive.check(archive, code, operation, path: "(layer)")
     }
 }

@@ -8,14 +8,8 @@ public final class StreamDecompressor {
     public let path: String
 
     public init(path: String) throws(FerryArchiveError) {
-        guard let archive = archive_read_new() else {
-            throw .libarchive(operation: "archive_read_new", code: -30, message: "out of memory", path: path)
-        }
-        self.archive = archive
+        archive = try Libarchive.openReader(path: path, format: .raw)
         self.path = path
-        archive_read_support_filter_all(archive)
-        archive_read_support_format_raw(archive)
-        try check(archive_read_open_filename(archive, path, 1 << 20), "open")
         var entry: OpaquePointer?
         try check(archive_read_next_header(archive, &entry), "read stream header")
     }
@@ -42,8 +36,6 @@ public final class StreamDecompressor {
     }
 
     private func check(_ code: Int32, _ operation: String) throws(FerryArchiveError) {
-        guard code < ARCHIVE_WARN else { return }
-        let message = archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"
-        throw .libarchive(operation: operation, code: code, message: message, path: path)
+        try Libarchive.check(archive, code, operation, path: path)
     }
 }

@@ -1,0 +1,40 @@
+import CArchive
+
+/// The few steps every libarchive reader here shares: open a file with every decompression
+/// filter, and turn a return code into an error carrying libarchive's own message.
+enum Libarchive {
+    enum ReadFormat { case tar, raw }
+
+    /// A read handle on `path`; the caller owns it (`archive_read_free`).
+    static func openReader(path: String, format: ReadFormat) throws(FerryArchiveError) -> OpaquePointer {
+        guard let archive = archive_read_new() else {
+            throw .libarchive(operation: "archive_read_new", code: -30, message: "out of memory", path: path)
+        }
+        archive_read_support_filter_all(archive)
+        switch format {
+        case .tar:
+            archive_read_support_format_tar(archive)
+            archive_read_support_format_gnutar(archive)
+        case .raw:
+            archive_read_support_format_raw(archive)
+        }
+        let code = archive_read_open_filename(archive, path, 1 << 20)
+        if code < ARCHIVE_WARN {
+            let failure = error(archive, code: code, operation: "open", path: path)
+            archive_read_free(archive)
+            throw failure
+        }
+        return archive
+    }
+
+    /// Throws libarchive's own message when `code` is a failure; warnings and success pass.
+    static func check(_ archive: OpaquePointer, _ code: Int32, _ operation: String, path: String) throws(FerryArchiveError) {
+        guard code < ARCHIVE_WARN else { return }
+        throw error(archive, code: code, operation: operation, path: path)
+    }
+
+    static func error(_ archive: OpaquePointer, code: Int32, operation: String, path: String) -> FerryArchiveError {
+        let message = archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"
+        return .libarchive(operation: operation, code: code, message: message, path: path)
+    }
+}
