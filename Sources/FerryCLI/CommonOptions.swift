@@ -49,7 +49,8 @@ struct RegistryOptions: ParsableArguments {
         return ChainedCredentials(providers)
     }
 
-    func makeClient(registries: Set<String>, jobs: Int, logger: Logger) throws -> RegistryClient {
+    func makeClient(registries: Set<String>, jobs: Int, logger: Logger,
+                    credentials explicit: (any CredentialProvider)? = nil) throws -> RegistryClient {
         for registry in insecureRegistries where registry.isEmpty || registry.contains("/") {
             throw ValidationError("--insecure-registry takes host[:port], got \"\(registry)\"")
         }
@@ -59,8 +60,8 @@ struct RegistryOptions: ParsableArguments {
         let configuration = RegistryConfiguration(insecureRegistries: Set(insecureRegistries), tlsVerify: tlsVerify,
                                                   certDirectory: certDirectory,
                                                   retry: RetryPolicy(maximumAttempts: retries))
-        return RegistryClient(http: http, configuration: configuration, credentials: try credentials(registries: registries),
-                              logger: logger)
+        return RegistryClient(http: http, configuration: configuration,
+                              credentials: try explicit ?? credentials(registries: registries), logger: logger)
     }
 }
 
