@@ -205,6 +205,11 @@ final class ProxyStream {
 
     /// Reads a request or response head (start line + header fields + empty line).
     func readHead() -> ProxyHTTPHead? {
+        // A TLS ClientHello (record type 0x16) is not HTTP: give up at once, so a client that
+        // probes for TLS first (as ferry does for loopback registries) sees the connection
+        // close instead of waiting for a line that never comes.
+        if buffered == 0 && !fill() { return nil }
+        if buffered > 0 && buffer[readIndex] == 0x16 { return nil }
         var startLine = ""
         // Tolerate stray empty lines before the start line (RFC 9112 §2.2).
         repeat {
