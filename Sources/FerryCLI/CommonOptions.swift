@@ -27,6 +27,9 @@ struct RegistryOptions: ParsableArguments {
     @Option(name: .customLong("retries"), help: "Attempts per request on connection errors, 5xx and 429.")
     var retries: Int = 5
 
+    @Option(name: .customLong("limit-rate"), help: ArgumentHelp("Bandwidth limit for all transfers together, bytes per second with K/M/G suffixes (e.g. 20M), for links shared with production traffic.", valueName: "rate"))
+    var limitRate: String?
+
     /// The credential providers in precedence order: `--creds`, then the auth file.
     func credentials(registries: Set<String>) throws -> any CredentialProvider {
         var providers: [any CredentialProvider] = []
@@ -55,8 +58,14 @@ struct RegistryOptions: ParsableArguments {
             throw ValidationError("--insecure-registry takes host[:port], got \"\(registry)\"")
         }
         guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
-        let http = HTTPClient(configuration: HTTPConfiguration(maximumConcurrentTransfers: max(jobs, 1) + 2,
-                                                               userAgent: "ferry/\(FerryVersion.current)"))
+        var httpConfiguration = HTTPConfiguration(maximumConcurrentTransfers: max(jobs, 1) + 2, userAgent: "ferry/\(FerryVersion.current)")
+        if let limitRate {
+            guard let rate = ByteSize.parse(limitRate), rate >= 1024 else {
+                throw ValidationError("--limit-rate takes a rate of at least 1K per second, like 500K or 20M")
+            }
+            httpConfiguration.rateLimiter = RateLimiter(bytesPerSecond: rate)
+        }
+        let http = HTTPClient(configuration: httpConfiguration)
         let configuration = RegistryConfiguration(insecureRegistries: Set(insecureRegistries), tlsVerify: tlsVerify,
                                                   certDirectory: certDirectory,
                                                   retry: RetryPolicy(maximumAttempts: retries))

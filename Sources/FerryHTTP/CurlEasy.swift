@@ -25,6 +25,7 @@ final class CurlEasy {
         curl_easy_reset(handle)
         let context = CurlTransferContext(url: request.url, body: request.body, sinkFactory: sinkFactory,
                                           collectLimit: collectLimit, cancelled: cancelled)
+        context.rateLimiter = configuration.rateLimiter
         let unmanaged = Unmanaged.passRetained(context)
         defer { unmanaged.release() }
         let user = unmanaged.toOpaque()

@@ -20,6 +20,7 @@ final class CurlTransferContext {
     var sinkDecided = false
     var storedError: (any Error)?
     var uploadOffset: Int64 = 0
+    var rateLimiter: RateLimiter?
 
     init(url: String, body: HTTPBody?, sinkFactory: HTTPSinkFactory?, collectLimit: Int, cancelled: CancellationFlag) {
         self.url = url
@@ -48,6 +49,7 @@ final class CurlTransferContext {
 
     /// Body bytes arrived: hand them to the sink, or collect them up to the limit.
     func write(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        rateLimiter?.consume(buffer.count)
         do {
             if !sinkDecided {
                 sinkDecided = true
@@ -76,6 +78,12 @@ final class CurlTransferContext {
 
     /// libcurl wants upload bytes: copy from memory or read from the file range.
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        let count = readBody(into: buffer)
+        if let count, count > 0 { rateLimiter?.consume(count) }
+        return count
+    }
+
+    private func readBody(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         guard let body else { return 0 }
         let remaining = body.length - uploadOffset
         let count = Int(min(Int64(buffer.count), remaining))

@@ -11,6 +11,8 @@ public struct HTTPConfiguration: Sendable {
     public var lowSpeedTimeSeconds: Int
     public var maximumRedirects: Int
     public var userAgent: String
+    /// Shared bandwidth limit for all transfers (`--limit-rate`), or nil for none.
+    public var rateLimiter: RateLimiter?
 
     public init(maximumConcurrentTransfers: Int = 8, connectTimeoutMilliseconds: Int = 15_000,
                 lowSpeedLimitBytesPerSecond: Int = 1, lowSpeedTimeSeconds: Int = 60,

@@ -1,6 +1,7 @@
 import FerryArchive
 import FerryBundle
 import FerryCore
+import FerryHTTP
 import FerryRegistry
 import FerryTestSupport
 import Foundation
@@ -230,4 +231,27 @@ extension ExportIntegrationTests {
 enum Skopeo {
     /// Runs skopeo and returns stdout; throws with stderr on failure.
     static func run(_ arguments: [String]) throws -> String { try Tool.run("/usr/bin/skopeo", arguments) }
+}
+
+extension ExportIntegrationTests {
+    /// Rule (issue 5): --limit-rate bounds the bandwidth of all transfers together. At 16 KiB/s
+    /// the ~55 KiB small corpus cannot finish in less than about 2 s (one second of burst is
+    /// allowed); unlimited it takes a fraction of a second.
+    @Test func limitRateBoundsBandwidth() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 28)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var configuration = HTTPConfiguration(maximumConcurrentTransfers: 8)
+        configuration.rateLimiter = RateLimiter(bytesPerSecond: 16 * 1024)
+        let limited = RegistryClient(http: HTTPClient(configuration: configuration))
+        let started = Date()
+        let report = try await ExportFixtures.export(corpus.images.map(\.reference), from: limited, to: .bundle(dir + "/slow.tar"))
+        let elapsed = Date().timeIntervalSince(started)
+        let transferred = Double(report.uniqueBytes)
+        #expect(transferred > 40 * 1024, "corpus too small for the test: \(transferred)")
+        #expect(elapsed >= (transferred - 16 * 1024) / (16 * 1024) * 0.8, "took \(elapsed) s for \(transferred) bytes")
+        _ = try BundleInspection(path: dir + "/slow.tar")
+    }
 }
