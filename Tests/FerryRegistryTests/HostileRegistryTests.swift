@@ -1,0 +1,77 @@
+import FerryCore
+import FerryHTTP
+@testable import FerryRegistry
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// Rule (issue 7): a hostile registry cannot make ferry send credentials somewhere unsafe,
+/// loop forever, or read unbounded bodies.
+@Suite(.serialized) struct HostileRegistryTests {
+    static let credential = Credential(username: "ivy", password: "hostile-secret")
+
+    static func client() -> RegistryClient {
+        RegistryClient(http: HTTPClient(), configuration: RegistryConfiguration(retry: RetryPolicy(maximumAttempts: 1)),
+                       credentials: StaticCredentials(credential))
+    }
+
+    /// A token realm at a link-local (cloud metadata) address, or plain http for an https
+    /// registry, is refused. Checked on the function itself: a regression must not make the test
+    /// send traffic anywhere but loopback.
+    @Test(arguments: [
+        ("http://169.254.169.254/token", "https://reg.example", false),
+        ("http://[fe80::1]/token", "http://127.0.0.1:5000", false),
+        ("http://auth.example/token", "https://reg.example", false),
+        ("ftp://auth.example/token", "https://reg.example", false),
+        ("https://auth.example/token", "https://reg.example", true),
+        ("http://127.0.0.1:9/token", "http://127.0.0.1:5000", true),
+    ])
+    func tokenRealmsAreChecked(_ realm: String, _ registryBase: String, _ allowed: Bool) {
+        let client = Self.client()
+        let registry = String(registryBase.split(separator: "/").last ?? "")
+        if allowed {
+            #expect(throws: Never.self) { try client.validateRealm(realm, registryBaseURL: registryBase, registry: registry) }
+        } else {
+            #expect(throws: RegistryError.self) { try client.validateRealm(realm, registryBaseURL: registryBase, registry: registry) }
+        }
+    }
+
+    /// A registry that paginates forever is cut off after the page limit.
+    @Test func endlessPaginationIsBounded() async throws {
+        let server = try await ScriptedServer([
+            "GET /v2/a/b/tags/list": .init(body: #"{"tags":["t"]}"#, linkNext: true),
+        ])
+        defer { server.stop() }
+        let tags = try await Self.client().listTags(registry: server.host, repository: "a/b", maximumPages: 5)
+        #expect(tags.count == 5)
+    }
+
+    /// A manifest or error body larger than its limit is refused, not read to the end.
+    @Test func oversizedBodiesAreRefused() async throws {
+        let server = try await ScriptedServer([
+            "GET /v2/a/big/manifests/": .init(headers: ["Content-Type": "application/vnd.oci.image.manifest.v1+json"],
+                                             body: String(repeating: "x", count: 1 << 20), repeatBody: 5),
+        ])
+        defer { server.stop() }
+        await #expect(throws: RegistryError.self) {
+            _ = try await Self.client().fetchManifest(try ImageReference(parsing: "\(server.host)/a/big:1"))
+        }
+    }
+
+    /// A registry that lies in Docker-Content-Digest cannot make ferry accept other bytes: the
+    /// digest is computed from the body.
+    @Test func lyingDigestHeaderLoses() async throws {
+        let body = #"{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:\#(String(repeating: "a", count: 64))","size":2},"layers":[]}"#
+        let claimed = "sha256:" + String(repeating: "b", count: 64)
+        let server = try await ScriptedServer([
+            "GET /v2/a/lie/manifests/": .init(headers: ["Content-Type": "application/vnd.oci.image.manifest.v1+json",
+                                                        "Docker-Content-Digest": claimed], body: body),
+        ])
+        defer { server.stop() }
+        let fetched = try await Self.client().fetchManifest(try ImageReference(parsing: "\(server.host)/a/lie:1"))
+        #expect(fetched.digest == DigestHasher.digest(of: Array(body.utf8)))
+        await #expect(throws: RegistryError.self) {
+            _ = try await Self.client().fetchManifest(try ImageReference(parsing: "\(server.host)/a/lie@\(claimed)"))
+        }
+    }
+}
