@@ -15,6 +15,9 @@ public struct VerifyOptions: Sendable {
     public var expectedContentIndexDigest: Digest?
     /// Blobs hashed at once; one per core keeps every core hashing.
     public var jobs: Int
+    /// When given, the bundle must carry a signature by this key over its content index (the
+    /// `ferry-index.json.sig` member, or the `<input>.sig` sidecar).
+    public var publicKey: VerifyingKey?
 
     /// Options for verifying `input`.
     public init(input: String, expectedContentIndexDigest: Digest? = nil, jobs: Int = VerifyOptions.defaultJobs) {
@@ -63,7 +66,49 @@ public struct BundleVerifier: Sendable {
         effective.input = try await Blocking.run { try Self.uncompressed(options.input, scratch: scratch) }
         var report = try await verify(effective)
         report.input = options.input
+        if let key = options.publicKey {
+            let plain = effective.input
+            let problem = try await Blocking.run { Self.signatureProblem(path: plain, sidecar: options.input + ".sig", key: key) }
+            if let problem {
+                report.problems.append(problem)
+                report.ok = false
+            }
+        }
         return report
+    }
+
+    /// Checks the signature over the exact content index bytes; nil when it holds. The member
+    /// is preferred; the sidecar serves a bundle whose member was stripped.
+    static func signatureProblem(path: String, sidecar: String, key: VerifyingKey) -> VerificationProblem? {
+        func problem(_ message: String) -> VerificationProblem {
+            VerificationProblem(kind: .signature, member: BundleSignature.memberName, digest: nil, expected: key.keyID, actual: nil,
+                                offset: nil, length: nil, affectedImages: [], message: message)
+        }
+        let store: TarBlobStore
+        let contentIndex: [UInt8]
+        do {
+            store = try TarBlobStore(path: path)
+            contentIndex = try store.resolve(ContentIndex.memberName).readAll(limit: 64 << 20)
+        } catch {
+            return problem("the signature cannot be checked: the bundle or its ferry-index.json is unreadable (\(error))")
+        }
+        var candidates: [(String, [UInt8])] = []
+        if let member = try? store.resolve(BundleSignature.memberName).readAll(limit: 4096) { candidates.append(("member", member)) }
+        if let data = FileManager.default.contents(atPath: sidecar) { candidates.append(("sidecar \(sidecar)", Array(data))) }
+        guard !candidates.isEmpty else {
+            return problem("the bundle is not signed (no \(BundleSignature.memberName) member, no \(sidecar)), but a key was given")
+        }
+        var reasons: [String] = []
+        for (source, bytes) in candidates {
+            guard let signature = try? BundleSignature.decode(Array(bytes.prefix { $0 != 0x0a })) else {
+                reasons.append("\(source): not a ferry signature")
+                continue
+            }
+            if signature.verifies(contentIndex, with: key) { return nil }
+            reasons.append(signature.keyID == key.keyID ? "\(source): does not match the content index (changed after signing)"
+                                                         : "\(source): made by key \(signature.keyID), not \(key.keyID)")
+        }
+        return problem("signature check failed: " + reasons.joined(separator: "; "))
     }
 
     /// A docker-archive from before Docker 25 (`<id>/layer.tar`, skopeo's docker-archive:):

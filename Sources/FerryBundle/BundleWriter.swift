@@ -30,6 +30,9 @@ public enum BundleFormat: String, Sendable, CaseIterable {
 public final class BundleWriter: ImageDestination, @unchecked Sendable {
     public let outputPath: String
     public let format: BundleFormat
+    /// Signs the content index (ferry format only): a `ferry-index.json.sig` member and a
+    /// `<output>.sig` sidecar.
+    public let signingKey: SigningKey?
     let partialPath: String
     let journalPath: String
     let created: Date
@@ -39,10 +42,12 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     private var layout = TarLayout()
     private var blobSlots: [Digest: TarLayout.Slot] = [:]
     private var contentIndexBytes: [UInt8] = []
+    private var signatureBytes: [UInt8] = []
 
-    public init(outputPath: String, created: Date = Date(), format: BundleFormat = .ferry) {
+    public init(outputPath: String, created: Date = Date(), format: BundleFormat = .ferry, signingKey: SigningKey? = nil) {
         self.outputPath = outputPath
         self.format = format
+        self.signingKey = format == .ferry ? signingKey : nil
         let directory = FileSystem.directoryName(outputPath)
         let base = String(outputPath.split(separator: "/").last ?? "bundle.tar")
         partialPath = "\(directory)/.\(base).ferry-partial"
@@ -100,11 +105,14 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         guard let file, let journal else { throw FerryBundleError.output(path: outputPath, reason: "commit before begin") }
         let total = layout.totalSize
         let digest = format == .ferry ? DigestHasher.digest(of: contentIndexBytes) : nil
-        try await Blocking.run { [partialPath, outputPath] in
+        try await Blocking.run { [partialPath, outputPath, signingKey, signatureBytes] in
             try file.sync()
             try file.close()
             try FileSystem.commitRename(from: partialPath, to: outputPath)
             try journal.remove()
+            // The sidecar travels separately (or is kept at the sending side) so a verifier can
+            // check a bundle whose own signature member was stripped or replaced.
+            if signingKey != nil { try FileSystem.writeAtomically(signatureBytes + [0x0a], to: outputPath + ".sig") }
         }
         return DestinationResult(path: outputPath, contentIndexDigest: digest, bytesWritten: total)
     }
@@ -121,6 +129,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
             var layout = TarLayout()
             for (name, bytes) in fixed { try layout.append(TarMember(name: name, size: Int64(bytes.count))) }
             if format == .ferry { try layout.append(TarMember(name: ContentIndex.memberName, size: Int64(assumedSize))) }
+            if signingKey != nil { try layout.append(TarMember(name: BundleSignature.memberName, size: Int64(BundleSignature.encodedSize))) }
             try layout.append(TarMember(name: "blobs", size: 0, kind: .directory))
             try layout.append(TarMember(name: "blobs/sha256", size: 0, kind: .directory))
             var slots: [Digest: TarLayout.Slot] = [:]
@@ -136,6 +145,12 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
                 self.layout = layout
                 blobSlots = slots
                 contentIndexBytes = bytes
+                if let signingKey {
+                    signatureBytes = try BundleSignature.sign(bytes, with: signingKey).encoded()
+                    guard signatureBytes.count == BundleSignature.encodedSize else {
+                        throw FerryBundleError.output(path: outputPath, reason: "signature has an unexpected length")
+                    }
+                }
                 return
             }
             assumedSize = bytes.count
@@ -159,6 +174,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     private func metadataMembers(_ plan: CopyPlan) throws -> [(TarLayout.Slot, [UInt8])] {
         var members = try fixedMetadata(plan)
         if format == .ferry { members.append((ContentIndex.memberName, contentIndexBytes)) }
+        if signingKey != nil { members.append((BundleSignature.memberName, signatureBytes)) }
         return members.compactMap { name, bytes in
             layout.slots.first { $0.member.name == name }.map { ($0, bytes) }
         }

@@ -17,6 +17,8 @@ public struct ExportOptions: Sendable {
     public var platforms: [Platform]
     public var jobs: Int
     public var created: Date
+    /// Signs the content index of a ferry bundle.
+    public var signingKey: SigningKey?
 
     public init(references: [ImageReference], output: Output, platforms: [Platform] = [], jobs: Int = 8, created: Date = Date()) {
         self.references = references
@@ -72,7 +74,7 @@ public struct Exporter: Sendable {
         let format: String
         switch options.output {
         case .bundle(let path):
-            destination = BundleWriter(outputPath: path, created: options.created)
+            destination = BundleWriter(outputPath: path, created: options.created, signingKey: options.signingKey)
             format = "ferry"
         case .archive(let path, let bundleFormat):
             destination = BundleWriter(outputPath: path, created: options.created, format: bundleFormat)

@@ -94,6 +94,7 @@ extension VerificationInput {
     /// Metadata members of a ferry bundle, in the order SPEC.md rule 1.1 prescribes, followed by
     /// its two directories.
     static let bundlePrefix = ["oci-layout", "index.json", "manifest.json", "repositories", ContentIndex.memberName,
+                               BundleSignature.memberName,
                                "blobs", "blobs/sha256"]
 
     private static func tar(_ path: String, log: inout ProblemLog) throws -> VerificationInput {

@@ -114,6 +114,7 @@ public struct VerificationProblem: Encodable, Sendable, Hashable {
         case contentIndexDigest = "content-index-digest"
         /// A ferry bundle carries a blob nothing references (SPEC.md rule 7.7).
         case unreferencedBlob = "unreferenced-blob"
+        case signature
     }
 
     /// The check that failed.

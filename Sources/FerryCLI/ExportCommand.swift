@@ -57,6 +57,9 @@ struct ExportCommand: AsyncParsableCommand {
             help: ArgumentHelp("ferry (OCI layout + docker-archive + content index, the default), oci-archive (OCI layout only) or docker-archive (docker save shape only; single-platform images).", valueName: "format"))
     var bundleFormat: String = BundleFormat.ferry.rawValue
 
+    @Option(name: .customLong("sign-key"), help: ArgumentHelp("Sign the content index with this private key (PEM, from `ferry key generate`): a ferry-index.json.sig member and an OUTPUT.sig sidecar. ferry bundle format only.", valueName: "key.pem"))
+    var signKey: String?
+
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -65,6 +68,11 @@ struct ExportCommand: AsyncParsableCommand {
         guard !output.isEmpty else { throw ValidationError("--output must not be empty") }
         guard BundleFormat(rawValue: bundleFormat) != nil else {
             throw ValidationError("--bundle-format must be ferry, oci-archive or docker-archive")
+        }
+        if signKey != nil {
+            guard bundleFormat == BundleFormat.ferry.rawValue, !layout, !output.hasSuffix("/") else {
+                throw ValidationError("--sign-key signs a ferry bundle's content index; other formats and layouts have none")
+            }
         }
     }
 
@@ -79,15 +87,18 @@ struct ExportCommand: AsyncParsableCommand {
             let platforms = try self.platforms.map { try Platform(parsing: $0) }
             let asLayout = layout || output.hasSuffix("/")
             let created = Self.creationDate()
+            let signingKey = try signKey.map { try KeyFiles.privateKey($0) }
             let client = try registry.makeClient(registries: Set(references.map(\.registry)), jobs: jobs, logger: logger)
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
             let exporter = Exporter(source: RegistrySource(client: client), progress: renderer.handle)
             let outputPath = Self.absolute(output)
-            let report = try await exporter.run(ExportOptions(
+            var options = ExportOptions(
                 references: references,
                 output: asLayout ? .layout(outputPath)
                     : (BundleFormat(rawValue: bundleFormat).map { $0 == .ferry ? .bundle(outputPath) : .archive(outputPath, $0) } ?? .bundle(outputPath)),
-                platforms: platforms, jobs: jobs, created: created))
+                platforms: platforms, jobs: jobs, created: created)
+            options.signingKey = signingKey
+            let report = try await exporter.run(options)
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
         } catch {

@@ -26,7 +26,7 @@ public struct FerryCommand: AsyncParsableCommand {
           130 interrupted
         """,
         version: FerryVersion.current,
-        subcommands: [ExportCommand.self, ImportCommand.self, VerifyCommand.self, InspectCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self]
+        subcommands: [ExportCommand.self, ImportCommand.self, VerifyCommand.self, InspectCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
     )
 
     public init() {}

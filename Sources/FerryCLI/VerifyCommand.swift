@@ -55,6 +55,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: [.customShort("j"), .customLong("jobs")], help: "Blobs hashed in parallel (default: one per core). -j 1 reads strictly in tar order, best for USB sticks and spinning disks.")
     var jobs: Int = VerifyOptions.defaultJobs
 
+    @Option(name: .customLong("key"), help: ArgumentHelp("Public key (PEM) whose signature the bundle must carry over its content index (member ferry-index.json.sig, or the INPUT.sig sidecar).", valueName: "pub.pem"))
+    var key: String?
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -69,8 +72,9 @@ struct VerifyCommand: AsyncParsableCommand {
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
             let verifier = BundleVerifier(progress: renderer.handle)
             let started = Date()
-            let report = try await verifier.run(VerifyOptions(input: ExportCommand.absolute(input),
-                                                              expectedContentIndexDigest: expected, jobs: jobs))
+            var options = VerifyOptions(input: ExportCommand.absolute(input), expectedContentIndexDigest: expected, jobs: jobs)
+            options.publicKey = try key.map { try KeyFiles.publicKey($0) }
+            let report = try await verifier.run(options)
             let elapsed = Date().timeIntervalSince(started)
             renderer.finish()
             try VerifyReportPrinter.print(report, elapsed: elapsed, format: outputOptions.format, terminal: terminal)

@@ -12,6 +12,7 @@ public enum FerryCoreError: Error, Equatable, Sendable, CustomStringConvertible 
     case sizeMismatch(digest: Digest, expected: Int64, actual: Int64)
     case digestMismatch(expected: Digest, actual: Digest)
     case io(operation: String, path: String, errno: Int32)
+    case invalidKey(reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +32,8 @@ public enum FerryCoreError: Error, Equatable, Sendable, CustomStringConvertible 
             return "blob \(digest) has the wrong size: expected \(expected) bytes, got \(actual)"
         case .digestMismatch(let expected, let actual):
             return "digest mismatch: expected \(expected), content hashes to \(actual)"
+        case .invalidKey(let reason):
+            return "invalid key: \(reason)"
         case .io(let operation, let path, let errno):
             return "\(operation) \(path): \(String(cString: strerror(errno)))"
         }

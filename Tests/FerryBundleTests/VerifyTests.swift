@@ -407,3 +407,49 @@ extension VerifyTests {
         }
     }
 }
+
+/// Rule (issue 5, signed bundles): verify --key passes only for a bundle signed by that key
+/// whose content index is unchanged; an unsigned bundle fails when a key is given.
+@Suite(.serialized) struct SignedBundleTests {
+    @Test func signatureIsChecked() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 92)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let key = SigningKey.generate()
+        let exporter = Exporter(source: RegistrySource(client: ExportFixtures.client()))
+        var options = ExportOptions(references: try corpus.images.map { try ImageReference(parsing: $0.reference) },
+                                    output: .bundle(dir + "/signed.tar"))
+        options.signingKey = key
+        _ = try await exporter.run(options)
+        #expect(FileManager.default.fileExists(atPath: dir + "/signed.tar.sig"))
+
+        func verify(_ path: String, _ publicKey: VerifyingKey) async throws -> VerificationReport {
+            var options = VerifyOptions(input: path)
+            options.publicKey = publicKey
+            return try await BundleVerifier().run(options)
+        }
+        let good = try await verify(dir + "/signed.tar", key.publicKey)
+        #expect(good.ok, "\(good.problems)")
+        let wrong = try await verify(dir + "/signed.tar", SigningKey.generate().publicKey)
+        #expect(wrong.problems.map(\.kind) == [.signature])
+
+        options.signingKey = nil
+        options.output = .bundle(dir + "/unsigned.tar")
+        _ = try await exporter.run(options)
+        let unsigned = try await verify(dir + "/unsigned.tar", key.publicKey)
+        #expect(unsigned.problems.map(\.kind) == [.signature])
+
+        // Change the content index (one byte): the signature no longer holds.
+        let member = try #require(try BundleInspection(path: dir + "/signed.tar").members.first { $0.name == ContentIndex.memberName })
+        let file = try PositionalFile(path: dir + "/signed.tar", flags: O_RDWR)
+        var byte: [UInt8] = [0]
+        _ = try byte.withUnsafeMutableBytes { try file.read(into: $0, at: member.dataOffset + member.size / 2) }
+        byte[0] ^= 0x01
+        try file.write(byte, at: member.dataOffset + member.size / 2)
+        try file.close()
+        let tampered = try await verify(dir + "/signed.tar", key.publicKey)
+        #expect(tampered.problems.contains { $0.kind == .signature })
+    }
+}
