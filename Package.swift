@@ -42,7 +42,7 @@ let package = Package(
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "FerryCLI",
-                dependencies: ["FerryCore", "FerryRegistry", "FerryBundle",
+                dependencies: ["FerryCore", "FerryArchive", "FerryRegistry", "FerryBundle",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),

@@ -22,7 +22,9 @@ public final class StreamCompressor {
         init(_ sink: @escaping Sink) { self.sink = sink }
     }
 
-    public init(kind: Kind, sink: @escaping Sink) throws(FerryArchiveError) {
+    /// `level` is the filter's compression level (gzip 1–9, zstd 1–19; nil for its default);
+    /// `threads` lets zstd compress on several cores (libzstd's worker threads).
+    public init(kind: Kind, level: Int? = nil, threads: Int? = nil, sink: @escaping Sink) throws(FerryArchiveError) {
         guard let archive = archive_write_new() else {
             throw .libarchive(operation: "archive_write_new", code: -30, message: "out of memory", path: "(layer)")
         }
@@ -35,6 +37,12 @@ public final class StreamCompressor {
             try check(archive_write_set_filter_option(archive, "gzip", "timestamp", nil), "disable gzip timestamp")
         case .zstd:
             try check(archive_write_add_filter_zstd(archive), "add zstd filter")
+            if let threads, threads > 1 {
+                try check(archive_write_set_filter_option(archive, "zstd", "threads", String(threads)), "set zstd threads")
+            }
+        }
+        if let level {
+            try check(archive_write_set_filter_option(archive, kind.rawValue, "compression-level", String(level)), "set compression level")
         }
         // No block padding: the compressed stream must end where the compressor ends.
         try check(archive_write_set_bytes_in_last_block(archive, 1), "set last block")

@@ -1,5 +1,5 @@
 import Dispatch
-import FerryArchive
+public import FerryArchive
 public import FerryCore
 public import Foundation
 
@@ -33,6 +33,8 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     /// Signs the content index (ferry format only): a `ferry-index.json.sig` member and a
     /// `<output>.sig` sidecar.
     public let signingKey: SigningKey?
+    /// Compress the finished tar as a whole (`--compress`): kind and level.
+    public let compression: (kind: StreamCompressor.Kind, level: Int?)?
     let partialPath: String
     let journalPath: String
     let created: Date
@@ -44,8 +46,10 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     private var contentIndexBytes: [UInt8] = []
     private var signatureBytes: [UInt8] = []
 
-    public init(outputPath: String, created: Date = Date(), format: BundleFormat = .ferry, signingKey: SigningKey? = nil) {
+    public init(outputPath: String, created: Date = Date(), format: BundleFormat = .ferry, signingKey: SigningKey? = nil,
+                compression: (kind: StreamCompressor.Kind, level: Int?)? = nil) {
         self.outputPath = outputPath
+        self.compression = compression
         self.format = format
         self.signingKey = format == .ferry ? signingKey : nil
         let directory = FileSystem.directoryName(outputPath)
@@ -105,16 +109,28 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         guard let file, let journal else { throw FerryBundleError.output(path: outputPath, reason: "commit before begin") }
         let total = layout.totalSize
         let digest = format == .ferry ? DigestHasher.digest(of: contentIndexBytes) : nil
-        try await Blocking.run { [partialPath, outputPath, signingKey, signatureBytes] in
-            try file.sync()
-            try file.close()
-            try FileSystem.commitRename(from: partialPath, to: outputPath)
+        let compression = self.compression
+        let written = try await Blocking.run { [partialPath, outputPath, signingKey, signatureBytes] () throws -> Int64 in
+            var written = total
+            if let compression {
+                // One sequential pass of the finished tar through the compressor into a
+                // temporary name beside the output; the tar's offsets (content index) stay
+                // those of the uncompressed stream, which readers decompress first.
+                written = try Self.compress(file, size: total, into: outputPath, kind: compression.kind, level: compression.level)
+                try file.close()
+                FileSystem.remove(partialPath)
+            } else {
+                try file.sync()
+                try file.close()
+                try FileSystem.commitRename(from: partialPath, to: outputPath)
+            }
             try journal.remove()
             // The sidecar travels separately (or is kept at the sending side) so a verifier can
             // check a bundle whose own signature member was stripped or replaced.
             if signingKey != nil { try FileSystem.writeAtomically(signatureBytes + [0x0a], to: outputPath + ".sig") }
+            return written
         }
-        return DestinationResult(path: outputPath, contentIndexDigest: digest, bytesWritten: total)
+        return DestinationResult(path: outputPath, contentIndexDigest: digest, bytesWritten: written)
     }
 
     /// Plans the member order: metadata, then directories, then every blob. The content index
@@ -188,6 +204,37 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         }
         hasher.update(Array("total \(layout.totalSize)\n".utf8))
         return hasher.finalize().description
+    }
+
+    /// Streams `size` bytes of `file` through a compressor into a temporary file beside
+    /// `outputPath`, fsyncs and renames it; returns the compressed size.
+    static func compress(_ file: PositionalFile, size: Int64, into outputPath: String, kind: StreamCompressor.Kind, level: Int?) throws -> Int64 {
+        let temporary = FileSystem.temporaryName(for: outputPath)
+        do {
+            let output = try PositionalFile(path: temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+            var written: Int64 = 0
+            let compressor = try StreamCompressor(kind: kind, level: level, threads: ProcessInfo.processInfo.activeProcessorCount) { buffer in
+                try output.write(buffer, at: written)
+                written += Int64(buffer.count)
+            }
+            var chunk = [UInt8](repeating: 0, count: 4 << 20)
+            var position: Int64 = 0
+            while position < size {
+                let want = Int(min(Int64(chunk.count), size - position))
+                let n = try chunk.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]), at: position) }
+                guard n > 0 else { throw FerryBundleError.output(path: outputPath, reason: "bundle shorter than planned while compressing") }
+                try chunk.withUnsafeBytes { try compressor.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                position += Int64(n)
+            }
+            try compressor.finish()
+            try output.sync()
+            try output.close()
+            try FileSystem.commitRename(from: temporary, to: outputPath)
+            return written
+        } catch {
+            FileSystem.remove(temporary)
+            throw error
+        }
     }
 
     static func verify(_ bytes: [UInt8], _ descriptor: Descriptor) throws {

@@ -1,3 +1,4 @@
+public import FerryArchive
 public import FerryCore
 public import Foundation
 
@@ -19,6 +20,8 @@ public struct ExportOptions: Sendable {
     public var created: Date
     /// Signs the content index of a ferry bundle.
     public var signingKey: SigningKey?
+    /// Compresses the finished bundle tar as a whole.
+    public var compression: (kind: StreamCompressor.Kind, level: Int?)?
 
     public init(references: [ImageReference], output: Output, platforms: [Platform] = [], jobs: Int = 8, created: Date = Date()) {
         self.references = references
@@ -74,10 +77,12 @@ public struct Exporter: Sendable {
         let format: String
         switch options.output {
         case .bundle(let path):
-            destination = BundleWriter(outputPath: path, created: options.created, signingKey: options.signingKey)
+            destination = BundleWriter(outputPath: path, created: options.created, signingKey: options.signingKey,
+                                       compression: options.compression)
             format = "ferry"
         case .archive(let path, let bundleFormat):
-            destination = BundleWriter(outputPath: path, created: options.created, format: bundleFormat)
+            destination = BundleWriter(outputPath: path, created: options.created, format: bundleFormat,
+                                       compression: options.compression)
             format = bundleFormat.rawValue
         case .layout(let path):
             destination = LayoutDestination(directory: path)

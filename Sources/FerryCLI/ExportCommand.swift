@@ -1,4 +1,5 @@
 import ArgumentParser
+import FerryArchive
 import FerryBundle
 import FerryCore
 import FerryRegistry
@@ -57,6 +58,12 @@ struct ExportCommand: AsyncParsableCommand {
             help: ArgumentHelp("ferry (OCI layout + docker-archive + content index, the default), oci-archive (OCI layout only) or docker-archive (docker save shape only; single-platform images).", valueName: "format"))
     var bundleFormat: String = BundleFormat.ferry.rawValue
 
+    @Option(name: .customLong("compress"), help: ArgumentHelp("Compress the whole bundle: zstd (multi-threaded) or gzip. Default: uncompressed, because layers are compressed already and one flipped bit in a compressed stream makes the rest of it unreadable; verify and import read compressed bundles.", valueName: "zstd|gzip"))
+    var compress: String?
+
+    @Option(name: .customLong("compress-level"), help: "Compression level (gzip 1-9, zstd 1-19).")
+    var compressLevel: Int?
+
     @Option(name: .customLong("sign-key"), help: ArgumentHelp("Sign the content index with this private key (PEM, from `ferry key generate`): a ferry-index.json.sig member and an OUTPUT.sig sidecar. ferry bundle format only.", valueName: "key.pem"))
     var signKey: String?
 
@@ -68,6 +75,13 @@ struct ExportCommand: AsyncParsableCommand {
         guard !output.isEmpty else { throw ValidationError("--output must not be empty") }
         guard BundleFormat(rawValue: bundleFormat) != nil else {
             throw ValidationError("--bundle-format must be ferry, oci-archive or docker-archive")
+        }
+        if let compress {
+            guard StreamCompressor.Kind(rawValue: compress) != nil else { throw ValidationError("--compress must be zstd or gzip") }
+            guard !layout, !output.hasSuffix("/") else { throw ValidationError("--compress applies to bundle files, not layout directories") }
+        }
+        if let compressLevel, compress == nil || !(1...19).contains(compressLevel) {
+            throw ValidationError("--compress-level needs --compress and a level from 1 to 19")
         }
         if signKey != nil {
             guard bundleFormat == BundleFormat.ferry.rawValue, !layout, !output.hasSuffix("/") else {
@@ -98,6 +112,7 @@ struct ExportCommand: AsyncParsableCommand {
                     : (BundleFormat(rawValue: bundleFormat).map { $0 == .ferry ? .bundle(outputPath) : .archive(outputPath, $0) } ?? .bundle(outputPath)),
                 platforms: platforms, jobs: jobs, created: created)
             options.signingKey = signingKey
+            options.compression = compress.flatMap { StreamCompressor.Kind(rawValue: $0) }.map { (kind: $0, level: compressLevel) }
             let report = try await exporter.run(options)
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)

@@ -323,3 +323,34 @@ extension ImportIntegrationTests {
         #expect(try await ExportFixtures.client(target).manifestDigest(registry: target.host, repository: "named/web", reference: "7")?.description == web.digest)
     }
 }
+
+extension ImportIntegrationTests {
+    /// Rule (issue 5): export --compress writes the whole bundle compressed (zstd or gzip);
+    /// verify and import read it, every digest unchanged.
+    @Test(arguments: StreamCompressor.Kind.allCases)
+    func exportCompressedBundle(_ kind: StreamCompressor.Kind) async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 48)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = ExportOptions(references: try corpus.images.map { try ImageReference(parsing: $0.reference) },
+                                    output: .bundle(dir + "/b.tar.\(kind.rawValue)"))
+        options.compression = (kind: kind, level: 3)
+        let report = try await Exporter(source: RegistrySource(client: ExportFixtures.client())).run(options)
+        let head = Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/b.tar.\(kind.rawValue)")).prefix(4))
+        #expect(kind == .gzip ? head.starts(with: [0x1f, 0x8b]) : head == [0x28, 0xb5, 0x2f, 0xfd])
+        #expect(report.bytesWritten == Int64(FileManager.default.contents(atPath: dir + "/b.tar.\(kind.rawValue)")?.count ?? -1))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["b.tar.\(kind.rawValue)"])
+
+        let verified = try await BundleVerifier().run(VerifyOptions(input: dir + "/b.tar.\(kind.rawValue)"))
+        #expect(verified.ok, "\(verified.problems)")
+        #expect(verified.contentIndexDigest == report.contentIndexDigest)
+        _ = try await Self.importer(target).run(ImportOptions(input: dir + "/b.tar.\(kind.rawValue)", destination: try DestinationMapper(to: target.host)))
+        for image in corpus.images {
+            #expect(try await ExportFixtures.client(target).manifestDigest(registry: target.host, repository: image.repository, reference: image.tag)?.description == image.digest)
+        }
+    }
+}
