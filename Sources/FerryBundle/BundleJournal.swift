@@ -49,7 +49,13 @@ final class BundleJournal: @unchecked Sendable {
         FileSystem.remove(partialPath)
         FileSystem.remove(journalPath)
         let file = try PositionalFile(path: partialPath, flags: O_RDWR | O_CREAT | O_TRUNC)
-        try file.preallocate(totalSize)
+        do {
+            try file.preallocate(totalSize)
+        } catch {
+            // Not enough space: leave nothing behind, not even an empty partial file.
+            FileSystem.remove(partialPath)
+            throw error
+        }
         let journalFile = try PositionalFile(path: journalPath, flags: O_RDWR | O_CREAT | O_TRUNC)
         let headerBytes = Array(header(planID).utf8)
         try journalFile.write(headerBytes, at: 0)
