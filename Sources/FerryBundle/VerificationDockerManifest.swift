@@ -8,12 +8,8 @@ import Foundation
 /// ferry bundle, every loadable single-platform entry also has its element, whose `RepoTags`
 /// are the merged familiar tags of the entries with that digest.
 enum VerificationDockerManifest {
-    /// One `manifest.json` element (fields ferry does not check are ignored).
-    private struct Element: Decodable {
-        var Config: String
-        var RepoTags: [String]?
-        var Layers: [String]
-    }
+    /// One `manifest.json` element (the shared reader's type).
+    typealias Element = DockerManifestFile.Element
 
     /// A single-platform `index.json` entry, as manifest.json should mirror it.
     private struct Candidate {
