@@ -10,7 +10,9 @@ public struct FerryCommand: AsyncParsableCommand {
         discussion: """
         ferry export pulls images from registries into ONE portable bundle: a tar that is an OCI \
         image layout (skopeo oci-archive:, podman load, ctr import), a docker-archive (docker load, \
-        skopeo docker-archive:) and carries ferry's content index, all sharing one blob pool.
+        skopeo docker-archive:) and carries ferry's content index, all sharing one blob pool. \
+        Carry it across the gap; ferry verify proves it complete and untouched (ferry key and \
+        --sign-key/--key for signed bundles); ferry import pushes it into the isolated registry.
 
         Output: data on stdout (JSON with --format json), logs and progress on stderr.
 
