@@ -46,6 +46,25 @@ import Testing
                    stderr: String(decoding: stderrData.value, as: UTF8.self))
     }
 
+    /// Runs ferry until the proxy has applied a fault (a stalled transfer), lets the other
+    /// transfers go on for `grace` seconds, then SIGKILLs it; returns how it ended.
+    static func killWhenStalled(_ arguments: [String], proxy: FaultProxy, grace: Double = 0.5) async throws -> Process.TerminationReason {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !proxy.requests().contains(where: { $0.appliedFault != nil }) && Date() < deadline {
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        try await Task.sleep(nanoseconds: UInt64(grace * 1e9))
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        return process.terminationReason
+    }
+
     @Test func binaryExists() {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build with `swift build --build-tests` first")
     }
@@ -147,20 +166,8 @@ final class LockedData: @unchecked Sendable {
             ProxyRule(method: "PUT", pathContains: "/blobs/uploads/", fault: .stallAfterBodyBytes(0, seconds: 30), times: 1),
         ])
         defer { proxy.stop() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLITests.binary)
-        process.arguments = ["import", dir + "/b.tar", "--to", proxy.address, "-q", "-j", "2"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(20)
-        while !proxy.requests().contains(where: { $0.appliedFault != nil }) && Date() < deadline {
-            try await Task.sleep(nanoseconds: 20_000_000)
-        }
-        try await Task.sleep(nanoseconds: 300_000_000)
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .uncaughtSignal)
+        let reason = try await CLITests.killWhenStalled(["import", dir + "/b.tar", "--to", proxy.address, "-q", "-j", "2"], proxy: proxy)
+        #expect(reason == .uncaughtSignal)
         #expect(!proxy.requests().contains { $0.method == "PUT" && $0.target.contains("/manifests/") }, "no manifest before all blobs")
         let client = RegistryClient(http: HTTPClient())
         for image in corpus.images {
