@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        // YAML for the input files users bring (image-syncer, skopeo sync, Kubernetes manifests).
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
     ],
     targets: [
         // C libraries (Debian -dev packages), each behind one Swift module.
@@ -41,8 +43,13 @@ let package = Package(
                 dependencies: ["FerryCore", "FerryArchive", "FerryRegistry",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
+        // Input files users already have: image-syncer / SWR auth.json and images.json|yaml,
+        // skopeo sync YAML, Kubernetes manifests (issue 6). Kept out of FerryCore for Yams.
+        .target(name: "FerryInputs",
+                dependencies: ["FerryCore", "FerryRegistry", .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
         .target(name: "FerryCLI",
-                dependencies: ["FerryCore", "FerryArchive", "FerryRegistry", "FerryBundle",
+                dependencies: ["FerryCore", "FerryArchive", "FerryRegistry", "FerryBundle", "FerryInputs",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
@@ -62,6 +69,9 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "FerryBundleTests",
                     dependencies: ["FerryBundle", "FerryArchive", "FerryRegistry", "FerryCore", "FerryTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "FerryInputsTests",
+                    dependencies: ["FerryInputs", "FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "FerryCLITests", dependencies: ["FerryCore", "FerryHTTP", "FerryRegistry", "FerryTestSupport"],
                     swiftSettings: strict),

@@ -5,6 +5,9 @@ public enum FerryArchiveError: Error, Sendable, CustomStringConvertible {
     case unsafeMemberName(String, reason: String)
     case truncated(path: String, member: String?)
     case malformedHeader(path: String, offset: Int64, reason: String)
+    /// A compressed input expands to more than `limit` bytes (a decompression bomb, or an input
+    /// far outside what an image bundle looks like); nothing past the limit was written.
+    case decompressionLimit(path: String, limit: Int64)
 
     public var description: String {
         switch self {
@@ -18,6 +21,8 @@ public enum FerryArchiveError: Error, Sendable, CustomStringConvertible {
             return "\(path): archive ends early\(member.map { " inside member \($0)" } ?? "")"
         case .malformedHeader(let path, let offset, let reason):
             return "\(path): bad tar header at byte \(offset): \(reason)"
+        case .decompressionLimit(let path, let limit):
+            return "\(path): decompresses to more than \(limit) bytes, the limit for this input (a decompression bomb?); nothing past the limit was written"
         }
     }
 }

@@ -20,7 +20,8 @@ enum Libarchive {
         }
         let code = archive_read_open_filename(archive, path, 1 << 20)
         if code < ARCHIVE_WARN {
-            let failure = error(archive, code: code, operation: "open", path: path)
+            let failure = error(archive, code: code, operation: "open", path: path,
+                                fallback: "the input is truncated or damaged (libarchive gave no reason)")
             archive_read_free(archive)
             throw failure
         }
@@ -28,13 +29,17 @@ enum Libarchive {
     }
 
     /// Throws libarchive's own message when `code` is a failure; warnings and success pass.
-    static func check(_ archive: OpaquePointer, _ code: Int32, _ operation: String, path: String) throws(FerryArchiveError) {
+    static func check(_ archive: OpaquePointer, _ code: Int32, _ operation: String, path: String,
+                      fallback: String = "unknown error") throws(FerryArchiveError) {
         guard code < ARCHIVE_WARN else { return }
-        throw error(archive, code: code, operation: operation, path: path)
+        throw error(archive, code: code, operation: operation, path: path, fallback: fallback)
     }
 
-    static func error(_ archive: OpaquePointer, code: Int32, operation: String, path: String) -> FerryArchiveError {
-        let message = archive_error_string(archive).map { String(cString: $0) } ?? "unknown error"
+    /// libarchive's message for the last failure, or `fallback` when it set none (its gzip
+    /// filter fails a cut trailer with a bare ARCHIVE_FATAL).
+    static func error(_ archive: OpaquePointer, code: Int32, operation: String, path: String,
+                      fallback: String = "unknown error") -> FerryArchiveError {
+        let message = archive_error_string(archive).map { String(cString: $0) } ?? fallback
         return .libarchive(operation: operation, code: code, message: message, path: path)
     }
 }

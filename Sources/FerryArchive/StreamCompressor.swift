@@ -90,4 +90,13 @@ public final class StreamCompressor {
     private func check(_ code: Int32, _ operation: String) throws(FerryArchiveError) {
         try Libarchive.check(archive, code, operation, path: "(layer)")
     }
+
+    /// `bytes` compressed in memory in one go (small payloads: tests, examples).
+    public static func compress(_ bytes: [UInt8], kind: Kind, level: Int? = nil) throws -> [UInt8] {
+        var out: [UInt8] = []
+        let compressor = try StreamCompressor(kind: kind, level: level) { out += $0 }
+        try bytes.withUnsafeBytes { try compressor.write($0) }
+        try compressor.finish()
+        return out
+    }
 }

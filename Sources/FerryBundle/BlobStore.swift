@@ -1,3 +1,4 @@
+import FerryArchive
 public import FerryCore
 
 /// Where one blob's bytes lie in a local bundle: read in place, never extracted.
@@ -23,16 +24,22 @@ public protocol BlobStore: Sendable {
 enum BlobStores {
     /// A layout directory, an uncompressed tar read in place, or a compressed tar decompressed
     /// once into `scratch` (one sequential pass; temporary space equal to its uncompressed size,
-    /// capped at 100× the input or 64 GiB against decompression bombs).
-    static func open(_ path: String, scratch: String) throws -> any BlobStore {
+    /// capped by `limit`, by default 100× the input or 64 GiB, against decompression bombs).
+    static func open(_ path: String, scratch: String, limit: DecompressionLimit = .standard) throws -> any BlobStore {
         if FileSystem.isDirectory(path) { return try LayoutBlobStore(directory: path) }
+        if let parts = try PartSet.locate(path) {
+            do {
+                return try TarBlobStore(file: parts.open(), displayName: parts.base)
+            } catch FerryBundleError.compressedInput {
+                throw FerryBundleError.input(path: path, reason: "the parts of a split bundle are compressed; ferry reads split bundles uncompressed")
+            }
+        }
         do {
             return try TarBlobStore(path: path)
         } catch FerryBundleError.compressedInput {
             try FileSystem.makeDirectories(scratch)
             let plain = scratch + "/input.tar"
-            let limit = max(Int64(64) << 30, (FileSystem.fileSize(path) ?? 0) * 100)
-            try TarBlobStore.decompress(path, to: plain, limit: limit)
+            try TarBlobStore.decompress(path, to: plain, limit: limit.bytes(forCompressedSize: FileSystem.fileSize(path) ?? 0))
             return try TarBlobStore(path: plain, displayName: path)
         }
     }

@@ -57,10 +57,20 @@ struct BlobUploader: Sendable {
                 phaseTwo.append(Work(repository: repository, descriptor: descriptor, images: users, mountFrom: first))
             }
         }
+        // An incremental bundle leaves some blobs to its bases: they must be in the target
+        // already (or mountable from another repository of it) before anything is sent.
+        let external = (phaseOne + phaseTwo).filter { store.blob($0.descriptor.digest) == nil }
+        var outcomes = Outcomes()
+        if !external.isEmpty {
+            let (present, mounted) = try await checkExternal(external, jobs: jobs)
+            outcomes.skipped += present
+            outcomes.mounted += mounted
+            phaseOne.removeAll { store.blob($0.descriptor.digest) == nil }
+            phaseTwo.removeAll { store.blob($0.descriptor.digest) == nil }
+        }
         let all = phaseOne + phaseTwo
         progress(.planned(blobs: all.count, bytes: all.reduce(0) { $0 + $1.descriptor.size },
                           toTransfer: phaseOne.count, toTransferBytes: phaseOne.reduce(0) { $0 + $1.descriptor.size }))
-        var outcomes = Outcomes()
         for phase in [phaseOne, phaseTwo] {
             let failedDigests = Set(outcomes.failed.keys.map { $0.split(separator: "|").last.map(String.init) ?? "" })
             try await withThrowingTaskGroup(of: (Work, Result<BlobTransfer, any Error>).self) { group in

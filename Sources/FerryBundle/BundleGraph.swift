@@ -27,15 +27,18 @@ enum BundleGraph {
         }
     }
 
-    static func walk(_ entry: Descriptor, store: any BlobStore, image: String) throws -> Graph {
+    /// `external`: configs and layers an incremental bundle leaves to its base bundles
+    /// (SPEC.md §12); they may be absent from the store, and must then match in size.
+    static func walk(_ entry: Descriptor, store: any BlobStore, image: String,
+                     external: [Digest: ContentIndex.BaseBlob] = [:]) throws -> Graph {
         var graph = Graph()
-        try walk(entry, store: store, image: image, manifests: &graph.manifests, blobs: &graph.blobs,
+        try walk(entry, store: store, image: image, external: external, manifests: &graph.manifests, blobs: &graph.blobs,
                  platforms: &graph.platforms, configs: &graph.configs)
         return graph
     }
 
     /// Depth-first: children are appended before their parent.
-    static func walk(_ descriptor: Descriptor, store: any BlobStore, image: String,
+    static func walk(_ descriptor: Descriptor, store: any BlobStore, image: String, external: [Digest: ContentIndex.BaseBlob],
                              manifests: inout [StoredManifest], blobs: inout [Descriptor],
                              platforms: inout [Platform], configs: inout Set<Digest>) throws {
         guard descriptor.mediaType.isManifest else {
@@ -52,13 +55,21 @@ enum BundleGraph {
         case .index(let index):
             for child in index.manifests {
                 if let platform = child.platform { platforms.append(platform) }
-                try walk(child, store: store, image: image, manifests: &manifests, blobs: &blobs, platforms: &platforms, configs: &configs)
+                try walk(child, store: store, image: image, external: external, manifests: &manifests, blobs: &blobs, platforms: &platforms, configs: &configs)
             }
         case .image(let manifest):
             configs.insert(manifest.config.digest)
             let omitted = Set(ImageResolver.omitted(manifest).map(\.digest))
             for blob in manifest.blobs where !omitted.contains(blob.digest) {
                 guard let location = store.blob(blob.digest) else {
+                    if let base = external[blob.digest] {
+                        guard base.size == blob.size else {
+                            throw FerryBundleError.damaged(path: store.location,
+                                                           reason: "\(image) needs blob \(blob.digest) of \(blob.size) bytes; the content index leaves it to the base bundle with \(base.size)")
+                        }
+                        blobs.append(blob)
+                        continue
+                    }
                     throw FerryBundleError.input(path: store.location, reason: "\(image) needs blob \(blob.digest), which the input does not carry")
                 }
                 guard location.size == blob.size else {

@@ -27,13 +27,14 @@ final class BundleJournal: @unchecked Sendable {
     static func header(_ planID: String) -> String { "ferry-journal v1 \(planID)\n" }
 
     /// Opens the partial bundle for `planID`: reuses a matching one (returning the blobs whose
-    /// slots still hash correctly) or starts a fresh, preallocated file.
-    static func open(partialPath: String, journalPath: String, planID: String, totalSize: Int64,
+    /// slots still hash correctly) or starts a fresh, preallocated file. A split bundle has
+    /// several partial files, one per part, opened as one logical file.
+    static func open(partials: [(path: String, length: Int64)], journalPath: String, planID: String,
                      slots: [Digest: TarLayout.Slot], plan: CopyPlan) throws -> (PositionalFile, BundleJournal, Set<Digest>) {
         // No journal, an unreadable one or one for another plan all mean: start afresh.
         if FileSystem.exists(journalPath), let text = try? String(contentsOfFile: journalPath, encoding: .utf8),
-           text.hasPrefix(header(planID)), FileSystem.fileSize(partialPath) == totalSize {
-            let file = try PositionalFile(path: partialPath, flags: O_RDWR)
+           text.hasPrefix(header(planID)), partials.allSatisfy({ FileSystem.fileSize($0.path) == $0.length }) {
+            let file = try PositionalFile(parts: partials, flags: O_RDWR)
             let descriptors = Dictionary(plan.blobs.map { ($0.descriptor.digest, $0.descriptor) }, uniquingKeysWith: { a, _ in a })
             var reused = Set<Digest>()
             for line in text.split(separator: "\n").dropFirst() {
@@ -46,14 +47,18 @@ final class BundleJournal: @unchecked Sendable {
             let journal = BundleJournal(path: journalPath, file: journalFile, end: try journalFile.size())
             return (file, journal, reused)
         }
-        FileSystem.remove(partialPath)
+        for partial in partials { FileSystem.remove(partial.path) }
         FileSystem.remove(journalPath)
-        let file = try PositionalFile(path: partialPath, flags: O_RDWR | O_CREAT | O_TRUNC)
+        for partial in partials {
+            let created = try PositionalFile(path: partial.path, flags: O_RDWR | O_CREAT | O_TRUNC)
+            try created.close()
+        }
+        let file = try PositionalFile(parts: partials, flags: O_RDWR)
         do {
-            try file.preallocate(totalSize)
+            try file.preallocate(partials.reduce(0) { $0 + $1.length })
         } catch {
             // Not enough space: leave nothing behind, not even an empty partial file.
-            FileSystem.remove(partialPath)
+            for partial in partials { FileSystem.remove(partial.path) }
             throw error
         }
         let journalFile = try PositionalFile(path: journalPath, flags: O_RDWR | O_CREAT | O_TRUNC)

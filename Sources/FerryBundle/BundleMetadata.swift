@@ -24,6 +24,9 @@ enum BundleMetadata {
         if let original = image.sourceIndexDigest {
             annotations[AnnotationKey.sourceIndexDigest] = original.description
         }
+        if let subject = image.subject {
+            annotations[AnnotationKey.subject] = subject.description
+        }
         entry.annotations = annotations
         return entry
     }
@@ -42,9 +45,11 @@ enum BundleMetadata {
     /// The image manifest of a single-platform entry whose config is a container image config;
     /// artifacts (signatures, SBOMs) and indexes have no docker-archive form.
     static func loadableNode(_ image: ResolvedImage) -> ImageNode? {
-        guard image.entry.mediaType.isImageManifest,
+        guard image.entry.mediaType.isImageManifest, image.subject == nil,
               let node = image.images.first(where: { $0.descriptor.digest == image.entry.digest }),
-              node.manifest.config.mediaType.isImageConfig else { return nil }
+              node.manifest.config.mediaType.isImageConfig,
+              // cosign signatures use an image config with non-layer "layers": not loadable.
+              node.manifest.layers.allSatisfy(\.mediaType.isLayer) else { return nil }
         return node
     }
 
@@ -91,8 +96,14 @@ enum BundleMetadata {
             ContentIndex.Blob(digest: blob.descriptor.digest, size: blob.descriptor.size,
                               mediaType: blob.descriptor.mediaType, offset: offsets[blob.descriptor.digest] ?? 0)
         }
-        return ContentIndex(schemaVersion: 1, mediaType: ContentIndex.mediaType,
-                            tool: .init(name: "ferry", version: FerryVersion.current),
-                            created: formatter.string(from: created), images: images, blobs: blobs)
+        var index = ContentIndex(schemaVersion: 1, mediaType: ContentIndex.mediaType,
+                                 tool: .init(name: "ferry", version: FerryVersion.current),
+                                 created: formatter.string(from: created), images: images, blobs: blobs)
+        if !plan.baseBundles.isEmpty {
+            index.base = ContentIndex.Base(bundles: plan.baseBundles, blobs: plan.external.map {
+                ContentIndex.BaseBlob(digest: $0.digest, size: $0.size, mediaType: $0.mediaType)
+            })
+        }
+        return index
     }
 }

@@ -1,3 +1,4 @@
+import FerryArchive
 public import FerryCore
 import Foundation
 
@@ -18,6 +19,9 @@ public struct VerifyOptions: Sendable {
     /// When given, the bundle must carry a signature by this key over its content index (the
     /// `ferry-index.json.sig` member, or the `<input>.sig` sidecar).
     public var publicKey: VerifyingKey?
+    /// For an incremental bundle: the base bundles (`--base`) that must carry every blob it
+    /// leaves out (closure, SPEC.md §12).
+    public var base: BaseBundles?
 
     /// Options for verifying `input`.
     public init(input: String, expectedContentIndexDigest: Digest? = nil, jobs: Int = VerifyOptions.defaultJobs) {
@@ -66,9 +70,20 @@ public struct BundleVerifier: Sendable {
         effective.input = try await Blocking.run { try Self.uncompressed(options.input, scratch: scratch) }
         var report = try await verify(effective)
         report.input = options.input
+        // A split bundle: say which part file each damaged range is in.
+        if let parts = try PartSet.locate(options.input) {
+            for index in report.problems.indices {
+                guard let offset = report.problems[index].offset else { continue }
+                let part = parts.describe(offset: offset)
+                report.problems[index].part = part
+                report.problems[index].message += " [\(part)]"
+            }
+        }
         if let key = options.publicKey {
             let plain = effective.input
-            let problem = try await Blocking.run { Self.signatureProblem(path: plain, sidecar: options.input + ".sig", key: key) }
+            // A split bundle's sidecar sits beside its joined name: site-a.tar.sig.
+            let sidecarBase = try PartSet.locate(options.input)?.base ?? options.input
+            let problem = try await Blocking.run { Self.signatureProblem(path: plain, sidecar: sidecarBase + ".sig", key: key) }
             if let problem {
                 report.problems.append(problem)
                 report.ok = false
@@ -87,7 +102,7 @@ public struct BundleVerifier: Sendable {
         let store: TarBlobStore
         let contentIndex: [UInt8]
         do {
-            store = try TarBlobStore(path: path)
+            store = try TarBlobStore.openTar(path)
             contentIndex = try store.resolve(ContentIndex.memberName).readAll(limit: 64 << 20)
         } catch {
             return problem("the signature cannot be checked: the bundle or its ferry-index.json is unreadable (\(error))")
@@ -116,7 +131,7 @@ public struct BundleVerifier: Sendable {
     /// hashes to the digest in its name and each uncompressed layer to its config's diff_id
     /// (compressed layers are read but not checked against diff_ids: that needs decompression).
     static func legacyDockerArchive(_ path: String) throws -> VerificationReport {
-        let tar = try TarBlobStore(path: path)
+        let tar = try TarBlobStore.openTar(path)
         let checks = try DockerArchiveConverter(store: tar, compression: .none, temporaryDirectory: NSTemporaryDirectory()).check()
         var problems: [VerificationProblem] = []
         var images: [VerificationReport.Image] = []
@@ -137,13 +152,13 @@ public struct BundleVerifier: Sendable {
                                   omitted: [], contentIndexDigest: nil, ok: problems.isEmpty)
     }
 
-    /// `path` itself, or an uncompressed copy of it under `scratch`.
-    static func uncompressed(_ path: String, scratch: String) throws -> String {
-        guard !FileSystem.isDirectory(path), FileSystem.exists(path) else { return path }
+    /// `path` itself, or an uncompressed copy of it under `scratch` (at most `limit` bytes).
+    static func uncompressed(_ path: String, scratch: String, limit: DecompressionLimit = .standard) throws -> String {
+        guard !FileSystem.isDirectory(path), FileSystem.exists(path), try PartSet.locate(path) == nil else { return path }
         guard try TarBlobStore.compression(of: PositionalFile(path: path, flags: O_RDONLY)) != nil else { return path }
         try FileSystem.makeDirectories(scratch)
         let plain = scratch + "/input.tar"
-        try TarBlobStore.decompress(path, to: plain, limit: max(Int64(64) << 30, (FileSystem.fileSize(path) ?? 0) * 100))
+        try TarBlobStore.decompress(path, to: plain, limit: limit.bytes(forCompressedSize: FileSystem.fileSize(path) ?? 0))
         return plain
     }
 
@@ -181,6 +196,8 @@ public struct BundleVerifier: Sendable {
         let graph: VerificationGraph?
         let contentIndex: VerificationMetadata.ContentIndexMember?
         let log: ProblemLog
+        /// Whether blobs left to base bundles were checked against `--base`.
+        var baseChecked = false
     }
 
     static func prepare(_ options: VerifyOptions) throws -> Prepared {
@@ -205,7 +222,16 @@ public struct BundleVerifier: Sendable {
         let entries = dockerOnly
             ? try VerificationDockerManifest.roots(input, log: &log)
             : indexEntries ?? contentIndex?.index.map(VerificationMetadata.entries(from:)) ?? []
-        let graph = VerificationGraph(entries: entries, input: input, log: &log)
+        let external = Dictionary((contentIndex?.index?.base?.blobs ?? []).map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
+        let graph = VerificationGraph(entries: entries, input: input, external: external, log: &log)
+        // Closure of an incremental bundle: what it leaves to its bases must be in the bases given.
+        if let bases = options.base {
+            let recorded = contentIndex?.index?.base?.bundles.map(\.description).joined(separator: ", ") ?? "none"
+            for (digest, descriptor) in graph.fromBase.sorted(by: { $0.key < $1.key }) where bases.known[digest] != descriptor.size {
+                log.add(.missingBlob, member: digest.layoutPath, digest: digest, expected: "\(descriptor.size) bytes", scope: .blob(digest),
+                        "\(digest.layoutPath) is left to the base bundles (\(recorded)), but the bases given (\(bases.digests.map(\.description).joined(separator: ", "))) do not carry it")
+            }
+        }
         if !dockerOnly { VerificationDockerManifest.check(input, graph: graph, log: &log) }
         if let index = contentIndex?.index {
             VerificationContentIndex.check(index, input: input, graph: graph, indexEntries: indexEntries, log: &log)
@@ -218,7 +244,7 @@ public struct BundleVerifier: Sendable {
                         length: blob.member.size, scope: .none, "\(blob.member.name) is in the bundle but no image references it")
             }
         }
-        return Prepared(input: input, graph: graph, contentIndex: contentIndex, log: log)
+        return Prepared(input: input, graph: graph, contentIndex: contentIndex, log: log, baseChecked: options.base != nil)
     }
 
     /// Blob members still to hash: all but the manifests hashed during the walk and the blobs
@@ -293,8 +319,17 @@ public struct BundleVerifier: Sendable {
                                            urls: descriptor.urls ?? [],
                                            affectedImages: prepared.graph?.images(using: descriptor.digest) ?? [])
         }
-        return VerificationReport(input: prepared.input.path, kind: prepared.input.kind, blobsChecked: blobsChecked,
-                                  bytesChecked: bytesChecked, images: images, problems: problems, omitted: omitted,
-                                  contentIndexDigest: prepared.contentIndex?.digest.description, ok: problems.isEmpty)
+        var report = VerificationReport(input: prepared.input.path, kind: prepared.input.kind, blobsChecked: blobsChecked,
+                                        bytesChecked: bytesChecked, images: images, problems: problems, omitted: omitted,
+                                        contentIndexDigest: prepared.contentIndex?.digest.description, ok: problems.isEmpty)
+        if let base = prepared.contentIndex?.index?.base {
+            report.baseBundles = base.bundles.map(\.description)
+            report.fromBase = (prepared.graph?.fromBase ?? [:]).values.sorted { $0.digest < $1.digest }.map { descriptor in
+                VerificationReport.OmittedBlob(digest: descriptor.digest.description, mediaType: descriptor.mediaType.rawValue,
+                                               urls: [], affectedImages: prepared.graph?.images(using: descriptor.digest) ?? [])
+            }
+            report.baseChecked = prepared.baseChecked
+        }
+        return report
     }
 }

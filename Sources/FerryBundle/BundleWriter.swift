@@ -35,21 +35,25 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     public let signingKey: SigningKey?
     /// Compress the finished tar as a whole (`--compress`): kind and level.
     public let compression: (kind: StreamCompressor.Kind, level: Int?)?
+    /// Cut the tar into parts no larger than this (`--split-size`, SPEC.md §8).
+    public let split: SplitSize?
     let partialPath: String
     let journalPath: String
     let created: Date
     // Set once in `begin`, read-only afterwards (hence @unchecked Sendable).
     private var file: PositionalFile?
     private var journal: BundleJournal?
-    private var layout = TarLayout()
-    private var blobSlots: [Digest: TarLayout.Slot] = [:]
+    private(set) var layout = TarLayout()
+    private(set) var blobSlots: [Digest: TarLayout.Slot] = [:]
     private var contentIndexBytes: [UInt8] = []
-    private var signatureBytes: [UInt8] = []
+    private(set) var signatureBytes: [UInt8] = []
+    private var partPlan: PartPlan?
 
     public init(outputPath: String, created: Date = Date(), format: BundleFormat = .ferry, signingKey: SigningKey? = nil,
-                compression: (kind: StreamCompressor.Kind, level: Int?)? = nil) {
+                compression: (kind: StreamCompressor.Kind, level: Int?)? = nil, split: SplitSize? = nil) {
         self.outputPath = outputPath
         self.compression = compression
+        self.split = split
         self.format = format
         self.signingKey = format == .ferry ? signingKey : nil
         let directory = FileSystem.directoryName(outputPath)
@@ -73,13 +77,22 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
                                               reason: "\(image.name) is multi-platform or not a container image; a docker-archive holds single-platform images only (choose one with --platform os/arch)")
             }
         }
+        if split != nil && compression != nil {
+            throw FerryBundleError.output(path: outputPath, reason: "a split bundle cannot also be compressed (choose --split-size or --compress)")
+        }
         try planLayout(plan)
         let planID = planIdentity()
         let slots = blobSlots
         let layout = self.layout
+        let partials = partialFiles()
         let (file, journal, reused) = try await Blocking.run { [partialPath, journalPath] in
-            try BundleJournal.open(partialPath: partialPath, journalPath: journalPath, planID: planID,
-                                   totalSize: layout.totalSize, slots: slots, plan: plan)
+            // Partial parts of an earlier plan with more parts would linger: remove them.
+            var stale = partials.count > 1 ? partials.count : 0
+            while FileSystem.exists("\(partialPath).part-\(Self.partNumber(stale))") {
+                FileSystem.remove("\(partialPath).part-\(Self.partNumber(stale))")
+                stale += 1
+            }
+            return try BundleJournal.open(partials: partials, journalPath: journalPath, planID: planID, slots: slots, plan: plan)
         }
         self.file = file
         self.journal = journal
@@ -110,6 +123,10 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         let total = layout.totalSize
         let digest = format == .ferry ? DigestHasher.digest(of: contentIndexBytes) : nil
         let compression = self.compression
+        if let partPlan {
+            let parts = try await commitParts(file, journal: journal, plan: partPlan, contentIndexDigest: digest)
+            return DestinationResult(path: outputPath, contentIndexDigest: digest, bytesWritten: total, parts: parts)
+        }
         let written = try await Blocking.run { [partialPath, outputPath, signingKey, signatureBytes] () throws -> Int64 in
             var written = total
             if let compression {
@@ -156,9 +173,15 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
                 slots[blob.descriptor.digest] = try layout.append(TarMember(name: blob.descriptor.digest.layoutPath, size: blob.descriptor.size))
             }
             let offsets = slots.mapValues(\.dataOffset)
-            let bytes = format == .ferry ? try BundleMetadata.contentIndex(plan, offsets: offsets, created: created).encoded() : []
+            // The cuts depend on the layout, which depends on the content index's size, which
+            // records the cuts: settled by the same iteration.
+            let parts = split.map { PartPlan.cut(layout, maxPartSize: $0.maxPartSize) }
+            var index = BundleMetadata.contentIndex(plan, offsets: offsets, created: created)
+            index.parts = parts.map { ContentIndex.Parts(maxPartSize: $0.maxPartSize, sizes: $0.sizes) }
+            let bytes = format == .ferry ? try index.encoded() : []
             if bytes.count == assumedSize {
                 self.layout = layout
+                partPlan = parts
                 blobSlots = slots
                 contentIndexBytes = bytes
                 if let signingKey {
@@ -196,9 +219,20 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         }
     }
 
+    /// The partial file(s) to write: one, or one per planned part.
+    private func partialFiles() -> [(path: String, length: Int64)] {
+        guard let partPlan else { return [(partialPath, layout.totalSize)] }
+        return partPlan.sizes.enumerated().map { ("\(partialPath).part-\(Self.partNumber($0.offset))", $0.element) }
+    }
+
+    static func partNumber(_ index: Int) -> String {
+        String(PartPlan.partPath("", index).dropFirst(".part-".count))
+    }
+
     /// Identifies the blob layout, so a rerun knows whether the journaled slots still apply.
     private func planIdentity() -> String {
         var hasher = DigestHasher()
+        if let partPlan { hasher.update(Array("parts \(partPlan.sizes)\n".utf8)) }
         for slot in layout.slots where slot.member.kind == .file {
             hasher.update(Array("\(slot.member.name) \(slot.dataOffset) \(slot.member.size)\n".utf8))
         }

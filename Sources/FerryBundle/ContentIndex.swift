@@ -33,12 +33,44 @@ public struct ContentIndex: Codable, Sendable, Equatable {
         public var offset: Int64
     }
 
+    /// How a split bundle (`--split-size`) is cut: the planned size of every part, in order
+    /// (SPEC.md §8). Absent in an unsplit bundle.
+    public struct Parts: Codable, Sendable, Equatable {
+        public var maxPartSize: Int64
+        public var sizes: [Int64]
+    }
+
     public var schemaVersion: Int
     public var mediaType: String
     public var tool: Tool
     public var created: String
     public var images: [Image]
     public var blobs: [Blob]
+    public var parts: Parts? = nil
+    public var base: Base? = nil
+
+    /// An incremental bundle (`--since`, SPEC.md §12): the earlier bundles it builds on, and
+    /// the blobs its images need that it does not carry because those bundles did.
+    public struct Base: Codable, Sendable, Equatable {
+        /// Content index digests of the base bundles.
+        public var bundles: [Digest]
+        /// Blobs left out because a base bundle carried them, in plan order.
+        public var blobs: [BaseBlob]
+    }
+
+    public struct BaseBlob: Codable, Sendable, Equatable {
+        public var digest: Digest
+        public var size: Int64
+        public var mediaType: MediaType
+    }
+
+    /// Every blob a site that imported this bundle holds: the ones it carries and the ones it
+    /// relied on its bases for (what a later `--since` of this bundle may leave out).
+    public var knownBlobs: [Digest: Int64] {
+        var known = Dictionary(blobs.map { ($0.digest, $0.size) }, uniquingKeysWith: { a, _ in a })
+        for blob in base?.blobs ?? [] where known[blob.digest] == nil { known[blob.digest] = blob.size }
+        return known
+    }
 
     /// Canonical encoding: sorted keys, no escaped slashes, so equal indexes give equal bytes.
     public func encoded() throws -> [UInt8] {

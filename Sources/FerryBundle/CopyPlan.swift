@@ -17,6 +17,10 @@ public struct CopyPlan: Sendable {
 
     public let images: [ResolvedImage]
     public private(set) var blobs: [Blob] = []
+    /// Blobs the images need but this plan leaves to earlier bundles (`--since`).
+    public private(set) var external: [Descriptor] = []
+    /// Content index digests of those earlier bundles.
+    public private(set) var baseBundles: [Digest] = []
 
     /// Orders blobs as the bundle stores them: indexes and manifests, then configs, then
     /// layers; each group in first-seen order.
@@ -44,6 +48,23 @@ public struct CopyPlan: Sendable {
         }
         // Stable: groups in order, first-seen order inside each group.
         blobs = (0...2).flatMap { group in pool.filter { $0.group == group }.map(\.blob) }
+    }
+
+    /// Leaves out the configs and layers that `bases` already carried (same digest and size):
+    /// they are recorded in `external` instead of being fetched and written. Manifests and
+    /// indexes always stay: they are small, and they let the bundle be walked, verified and
+    /// imported on its own.
+    public mutating func leaveOut(_ bases: BaseBundles) {
+        baseBundles = bases.digests
+        var kept: [Blob] = []
+        for blob in blobs {
+            if !blob.descriptor.mediaType.isManifest, bases.known[blob.descriptor.digest] == blob.descriptor.size {
+                external.append(blob.descriptor)
+            } else {
+                kept.append(blob)
+            }
+        }
+        blobs = kept
     }
 
     /// Sum of the distinct blobs' sizes.

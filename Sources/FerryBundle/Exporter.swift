@@ -22,6 +22,13 @@ public struct ExportOptions: Sendable {
     public var signingKey: SigningKey?
     /// Compresses the finished bundle tar as a whole.
     public var compression: (kind: StreamCompressor.Kind, level: Int?)?
+    /// Cut the bundle into parts (`--split-size`).
+    public var split: SplitSize?
+    /// Leave out what these earlier bundles carried (`--since`; ferry format only).
+    public var since: BaseBundles?
+    /// Also bring what is attached to each image: cosign-style signature, attestation and SBOM
+    /// tags and OCI 1.1 referrers (`--no-referrers` turns it off).
+    public var referrers = true
 
     public init(references: [ImageReference], output: Output, platforms: [Platform] = [], jobs: Int = 8, created: Date = Date()) {
         self.references = references
@@ -40,6 +47,8 @@ public struct ExportReport: Sendable, Encodable {
         public var mediaType: String
         public var platforms: [String]
         public var sourceDigest: String?
+        /// For an attached artifact: the manifest it is attached to.
+        public var subject: String? = nil
     }
 
     public var output: String
@@ -54,6 +63,14 @@ public struct ExportReport: Sendable, Encodable {
     public var blobsReused: Int
     public var dedupSavedBytes: Int64
     public var omittedBlobs: [String]
+    /// A split bundle's part files in order, then its part index and checksum file.
+    public var parts: [String]? = nil
+    /// Incremental bundles: the bases' content index digests and what was left to them.
+    public var baseBundles: [String]? = nil
+    public var blobsFromBase: Int? = nil
+    public var bytesFromBase: Int64? = nil
+    public var partIndex: String? = nil
+    public var checksums: String? = nil
 }
 
 /// `ferry export`: registries → one bundle (or layout). Resolve every image, plan one blob
@@ -71,18 +88,31 @@ public struct Exporter: Sendable {
         var seen = Set<String>()
         let references = options.references.filter { seen.insert($0.description).inserted }
         guard !references.isEmpty else { throw FerryBundleError.noImages }
-        let images = try await resolveAll(references, platforms: options.platforms, jobs: options.jobs)
-        let plan = CopyPlan(images: images)
+        var images = try await resolveAll(references, platforms: options.platforms, jobs: options.jobs)
+        if options.referrers {
+            let attached = try await attachments(of: images, requested: Set(references.map(\.description)), jobs: options.jobs)
+            if !attached.isEmpty {
+                progress(.note("also exporting \(attached.count) attached artifact(s) (signatures, attestations, SBOMs, referrers); --no-referrers leaves them out"))
+            }
+            images += attached
+        }
+        var plan = CopyPlan(images: images)
+        if let since = options.since {
+            guard case .bundle = options.output else {
+                throw FerryBundleError.output(path: "\(options.output)", reason: "--since makes an incremental ferry bundle; other formats and layouts cannot record their base")
+            }
+            plan.leaveOut(since)
+        }
         let destination: any ImageDestination
         let format: String
         switch options.output {
         case .bundle(let path):
             destination = BundleWriter(outputPath: path, created: options.created, signingKey: options.signingKey,
-                                       compression: options.compression)
+                                       compression: options.compression, split: options.split)
             format = "ferry"
         case .archive(let path, let bundleFormat):
             destination = BundleWriter(outputPath: path, created: options.created, format: bundleFormat,
-                                       compression: options.compression)
+                                       compression: options.compression, split: options.split)
             format = bundleFormat.rawValue
         case .layout(let path):
             destination = LayoutDestination(directory: path)
@@ -94,17 +124,28 @@ public struct Exporter: Sendable {
         let result = try await destination.commit()
         progress(.finished)
         let reusedLayers = plan.blobs.filter { $0.bytes == nil && present.contains($0.descriptor.digest) }.count
-        return ExportReport(
+        var report = ExportReport(
             output: result.path, format: format, contentIndexDigest: result.contentIndexDigest?.description,
             images: images.map { image in
                 ExportReport.Image(reference: image.name, digest: image.entry.digest.description,
                                    mediaType: image.entry.mediaType.rawValue, platforms: image.platforms.map(\.description),
-                                   sourceDigest: image.sourceIndexDigest?.description)
+                                   sourceDigest: image.sourceIndexDigest?.description, subject: image.subject?.description)
             },
             blobCount: plan.blobs.count, uniqueBytes: plan.uniqueBytes, bytesWritten: result.bytesWritten,
             blobsTransferred: transferred.blobs, bytesTransferred: transferred.bytes, blobsReused: reusedLayers,
             dedupSavedBytes: plan.dedupSavedBytes,
             omittedBlobs: Array(Set(images.flatMap { $0.omitted.map(\.digest.description) })).sorted())
+        if options.since != nil {
+            report.baseBundles = plan.baseBundles.map(\.description)
+            report.blobsFromBase = plan.external.count
+            report.bytesFromBase = plan.external.reduce(0) { $0 + $1.size }
+        }
+        if let parts = result.parts {
+            report.parts = parts
+            report.partIndex = PartPlan.indexPath(result.path)
+            report.checksums = PartPlan.checksumsPath(result.path)
+        }
+        return report
     }
 
     /// Resolves images in parallel (bounded), keeping the order they were given in.

@@ -27,4 +27,6 @@ public struct DestinationResult: Sendable {
     public var contentIndexDigest: Digest?
     /// Size of the written file (bundles) or bytes added (layouts).
     public var bytesWritten: Int64
+    /// The part files of a split bundle, in order (`--split-size`); nil otherwise.
+    public var parts: [String]? = nil
 }

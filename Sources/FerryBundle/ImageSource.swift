@@ -8,6 +8,17 @@ public protocol ImageSource: Sendable {
     func manifest(_ reference: ImageReference) async throws -> FetchedManifest
     /// Streams a blob of `reference`'s repository into `target` (the caller verifies).
     func blob(_ reference: ImageReference, descriptor: Descriptor, into target: any BlobDownloadTarget) async throws
+    /// Every tag of `reference`'s repository (to find cosign-style `sha256-<hex>.sig` tags and
+    /// the referrers fallback tag). Sources without tags return none.
+    func tags(of reference: ImageReference) async throws -> [String]
+    /// The manifests whose `subject` is `digest` (OCI 1.1 referrers API); nil when the source
+    /// has no such API.
+    func referrers(of reference: ImageReference, subject digest: Digest) async throws -> [Descriptor]?
+}
+
+extension ImageSource {
+    public func tags(of reference: ImageReference) async throws -> [String] { [] }
+    public func referrers(of reference: ImageReference, subject digest: Digest) async throws -> [Descriptor]? { nil }
 }
 
 /// Images in a registry, through `RegistryClient`.
@@ -23,6 +34,14 @@ public struct RegistrySource: ImageSource {
     public func blob(_ reference: ImageReference, descriptor: Descriptor, into target: any BlobDownloadTarget) async throws {
         try await client.fetchBlob(registry: reference.registry, repository: reference.repository,
                                    descriptor: descriptor, into: target)
+    }
+
+    public func tags(of reference: ImageReference) async throws -> [String] {
+        try await client.listTags(registry: reference.registry, repository: reference.repository)
+    }
+
+    public func referrers(of reference: ImageReference, subject digest: Digest) async throws -> [Descriptor]? {
+        try await client.referrers(registry: reference.registry, repository: reference.repository, digest: digest)
     }
 }
 

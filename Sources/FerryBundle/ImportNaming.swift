@@ -41,6 +41,12 @@ public struct DestinationMapper: Sendable {
         guard let host = parts.first, ImageReference.isValidRegistry(host), !parts.dropFirst().contains("") else {
             throw FerryBundleError.input(path: destination, reason: "--to must be REGISTRY[/PREFIX], for example registry.local:5000/mirror")
         }
+        // The reference grammar reads a first component without "." or ":" (other than
+        // localhost) as a Docker Hub path: `--to mirrorhost` would send everything to
+        // docker.io/mirrorhost/… (found by DestinationPropertyTests, issue 7).
+        guard host.contains(".") || host.contains(":") || host == "localhost" else {
+            throw FerryBundleError.input(path: destination, reason: "--to \(host) would be read as a path on docker.io; name the registry with a '.' or a port (\(host):5000), or use localhost")
+        }
         guard flatten >= 0 else { throw FerryBundleError.input(path: destination, reason: "--flatten must not be negative") }
         registry = host
         prefix = Array(parts.dropFirst())
@@ -74,11 +80,17 @@ public struct DestinationMapper: Sendable {
         var text = "\(registry)/\(path)"
         if let tag = source.tag { text += ":\(tag)" }
         if let digest = source.digest { text += "@\(digest)" }
+        let mapped: ImageReference
         do {
-            return try ImageReference(parsing: text)
+            mapped = try ImageReference(parsing: text)
         } catch {
             throw FerryBundleError.input(path: source.description, reason: "destination \(text) is not a valid reference: \(error)")
         }
+        // The host comes from --to only, whatever the bundle named.
+        guard mapped.registry == registry else {
+            throw FerryBundleError.input(path: source.description, reason: "destination \(text) would not be on \(registry)")
+        }
+        return mapped
     }
 }
 

@@ -166,6 +166,7 @@ public struct Importer: Sendable {
             return (converted.images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs))
         }
         let index = try BundleGraph.decodeIndex(indexBytes, location: store.location)
+        let external = try BaseBundles.external(of: store)
         var images: [ImportImage] = []
         var unnamed: [String] = []
         var destinations = Set<String>()
@@ -178,7 +179,7 @@ public struct Importer: Sendable {
             guard options.filter.accepts(source.description) else { continue }
             let destination = try options.destination.destination(for: source)
             guard destinations.insert(destination.description).inserted else { continue }
-            let graph = try BundleGraph.walk(entry, store: store, image: source.description)
+            let graph = try BundleGraph.walk(entry, store: store, image: source.description, external: external)
             images.append(ImportImage(source: source, destination: destination, entry: entry, manifests: graph.manifests, blobs: graph.blobs))
         }
         try checkDockerSide(store: store, images: images, everything: options.filter.include.isEmpty && options.filter.exclude.isEmpty)

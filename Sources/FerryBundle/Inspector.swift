@@ -26,6 +26,11 @@ public struct BundleInspectionReport: Sendable, Encodable {
     /// What the images would take stored one by one, minus what the shared pool takes.
     public var dedupSavedBytes: Int64
     public var contentIndexDigest: String?
+    /// An incremental bundle: the base bundles it builds on, and the blobs (count, bytes) its
+    /// images need from them.
+    public var baseBundles: [String]? = nil
+    public var blobsFromBase: Int? = nil
+    public var bytesFromBase: Int64? = nil
 }
 
 /// What `ferry inspect docker://REF` shows of a registry image (skopeo-inspect-like).
@@ -67,12 +72,13 @@ public enum Inspector {
                 return try dockerArchive(store, path: path)
             }
             let index = try BundleGraph.decodeIndex(indexBytes, location: path)
+            let external = try BaseBundles.external(of: store)
             var entries: [(name: String, entry: Descriptor, graph: BundleGraph.Graph)] = []
             var unnamed: [String] = []
             for entry in index.manifests {
                 let name = ImportNaming.name(of: entry)?.description ?? entry.annotations?[AnnotationKey.refName]
                 if name == nil { unnamed.append(entry.digest.description) }
-                let graph = try BundleGraph.walk(entry, store: store, image: name ?? entry.digest.description)
+                let graph = try BundleGraph.walk(entry, store: store, image: name ?? entry.digest.description, external: external)
                 entries.append((name ?? "(unnamed) \(entry.digest.short)", entry, graph))
             }
             // Which images use each blob, and the platform of single-manifest images.
@@ -96,13 +102,22 @@ public enum Inspector {
             }
             let unique = sizes.values.reduce(0, +)
             var contentIndex: String?
+            var bases: [String]?
             if let tar = store as? TarBlobStore, tar.members[ContentIndex.memberName] != nil {
-                contentIndex = DigestHasher.digest(of: try tar.resolve(ContentIndex.memberName).readAll(limit: 64 << 20)).description
+                let bytes = try tar.resolve(ContentIndex.memberName).readAll(limit: 256 << 20)
+                contentIndex = DigestHasher.digest(of: bytes).description
+                bases = try ContentIndex.decode(bytes).base?.bundles.map(\.description)
             }
-            return BundleInspectionReport(input: path, kind: contentIndex == nil ? (store is LayoutBlobStore ? "oci-layout" : "oci-archive") : "ferry-bundle",
-                                          images: images, unnamed: unnamed, blobs: sizes.count, uniqueBytes: unique,
-                                          dedupSavedBytes: images.reduce(0) { $0 + $1.size } - unique,
-                                          contentIndexDigest: contentIndex)
+            var report = BundleInspectionReport(input: path, kind: contentIndex == nil ? (store is LayoutBlobStore ? "oci-layout" : "oci-archive") : "ferry-bundle",
+                                                images: images, unnamed: unnamed, blobs: sizes.count, uniqueBytes: unique,
+                                                dedupSavedBytes: images.reduce(0) { $0 + $1.size } - unique,
+                                                contentIndexDigest: contentIndex)
+            if let bases {
+                report.baseBundles = bases
+                report.blobsFromBase = external.count
+                report.bytesFromBase = external.values.reduce(0) { $0 + $1.size }
+            }
+            return report
         }
     }
 

@@ -8,6 +8,8 @@ public enum ProgressEvent: Sendable {
     case imagesPlanned(Int)
     case resolved(image: String, digest: Digest, platforms: [Platform])
     case warning(String)
+    /// Something worth a line in the log that is not a problem.
+    case note(String)
     /// The transfer plan: distinct blobs and their bytes, and how many still have to be
     /// transferred (the rest were fetched while resolving or are already in the output).
     case planned(blobs: Int, bytes: Int64, toTransfer: Int, toTransferBytes: Int64)

@@ -18,6 +18,9 @@ public struct ResolvedImage: Sendable {
     public let sourceIndexDigest: Digest?
     /// Blobs referenced but deliberately not carried (non-distributable layers with `urls`).
     public let omitted: [Descriptor]
+    /// For an artifact found attached to another image (a signature, attestation, SBOM or
+    /// other referrer): the manifest digest it is attached to.
+    public var subject: Digest? = nil
 
     /// The name written into the bundle (`org.opencontainers.image.ref.name`).
     public var name: String { source.description }

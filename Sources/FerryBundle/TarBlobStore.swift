@@ -22,14 +22,27 @@ public final class TarBlobStore: BlobStore, @unchecked Sendable {
 
     /// Opens `path`; `displayName` is what messages call it (the user's compressed file when
     /// `path` is its decompressed copy).
-    public init(path: String, displayName: String? = nil) throws {
-        location = displayName ?? path
+    public convenience init(path: String, displayName: String? = nil) throws {
         let file: PositionalFile
         do {
             file = try PositionalFile(path: path, flags: O_RDONLY)
         } catch {
             throw FerryBundleError.input(path: path, reason: "cannot open: \(error)")
         }
+        try self.init(file: file, displayName: displayName ?? path)
+    }
+
+    /// Opens an uncompressed tar, or the split bundle `path` names (any part, its part index,
+    /// or its joined name), as one store.
+    static func openTar(_ path: String) throws -> TarBlobStore {
+        if let parts = try PartSet.locate(path) { return try TarBlobStore(file: parts.open(), displayName: parts.base) }
+        return try TarBlobStore(path: path)
+    }
+
+    /// Indexes an open file: an ordinary tar, or the parts of a split bundle opened as one.
+    public init(file: PositionalFile, displayName: String) throws {
+        location = displayName
+        let path = displayName
         self.file = file
         if let kind = try Self.compression(of: file) {
             throw FerryBundleError.compressedInput(path: path, compression: kind)

@@ -155,7 +155,12 @@ enum VerificationDockerManifest {
             let digest = entry.descriptor.digest
             guard entry.descriptor.mediaType.isImageManifest else { continue }
             let manifest = graph.entryManifests[digest]
-            if loadableOnly, let manifest, !manifest.config.mediaType.isImageConfig { continue }
+            // Same rule as the writer (BundleMetadata.loadableNode): container images only, not
+            // artifacts (an image config with non-layer "layers", as cosign signatures have, or
+            // anything exported as attached to another image).
+            if loadableOnly, let manifest,
+               !manifest.config.mediaType.isImageConfig || !manifest.layers.allSatisfy(\.mediaType.isLayer)
+                || entry.descriptor.annotations?[AnnotationKey.subject] != nil { continue }
             let tag = ImportNaming.name(of: entry.descriptor)?.familiarTag
             if let index = candidates.firstIndex(where: { $0.digest == digest }) {
                 if !candidates[index].names.contains(entry.name) { candidates[index].names.append(entry.name) }

@@ -42,6 +42,10 @@ struct VerificationGraph: Sendable {
     private(set) var unreadable = Set<Digest>()
     /// Non-distributable layers that are absent, and who needs them.
     private(set) var omitted: [Digest: Descriptor] = [:]
+    /// Configs and layers an incremental bundle leaves to its base bundles (SPEC.md §12).
+    private let external: [Digest: ContentIndex.BaseBlob]
+    /// Those of them the images reach (absent from the input, as the content index says).
+    private(set) var fromBase: [Digest: Descriptor] = [:]
     /// False when some manifest could not be read or parsed, so its children are unknown.
     private(set) var complete = true
     private var parsed: [ParseKey: ParsedManifest?] = [:]
@@ -52,8 +56,9 @@ struct VerificationGraph: Sendable {
     private(set) var imageManifests: [Digest: ImageManifest] = [:]
 
     /// Walks every entry.
-    init(entries: [Entry], input: VerificationInput, log: inout ProblemLog) {
+    init(entries: [Entry], input: VerificationInput, external: [Digest: ContentIndex.BaseBlob] = [:], log: inout ProblemLog) {
         self.entries = entries
+        self.external = external
         for entry in entries {
             var seen = Set<Digest>()
             let parent = entry.roots == nil ? "index.json entry \(entry.name)" : "manifest.json element \(entry.name)"
@@ -80,6 +85,15 @@ struct VerificationGraph: Sendable {
         guard let member = input.members[path] else {
             if mayBeAbsent {
                 omitted[digest] = descriptor
+                return
+            }
+            if let base = external[digest], !descriptor.mediaType.isManifest {
+                fromBase[digest] = descriptor
+                if base.size != descriptor.size {
+                    log.add(.sizeMismatch, member: path, digest: digest, expected: "\(descriptor.size)", actual: "\(base.size)",
+                            scope: .blob(digest),
+                            "\(path) is left to the base bundle with \(base.size) bytes, but \(parent) says \(descriptor.size)")
+                }
                 return
             }
             if descriptor.mediaType.isManifest { complete = false }

@@ -100,7 +100,11 @@ extension VerificationInput {
     private static func tar(_ path: String, log: inout ProblemLog) throws -> VerificationInput {
         let file: PositionalFile
         do {
-            file = try PositionalFile(path: path, flags: O_RDONLY)
+            // A split bundle's parts are read as one tar (missing or foreign parts are named
+            // while opening them).
+            file = try PartSet.locate(path)?.open() ?? PositionalFile(path: path, flags: O_RDONLY)
+        } catch let error as FerryBundleError {
+            throw error
         } catch {
             throw FerryBundleError.input(path: path, reason: "cannot open: \(error)")
         }

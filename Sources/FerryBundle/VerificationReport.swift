@@ -69,6 +69,11 @@ public struct VerificationReport: Encodable, Sendable {
     public var contentIndexDigest: String?
     /// True when no problem was found.
     public var ok: Bool
+    /// An incremental bundle: its base bundles' content index digests, the blobs its images
+    /// take from them, and whether those were checked against bases given with `--base`.
+    public var baseBundles: [String]? = nil
+    public var fromBase: [OmittedBlob]? = nil
+    public var baseChecked: Bool? = nil
 }
 
 /// One piece of damage: what is wrong, where, and which images it breaks.
@@ -135,4 +140,6 @@ public struct VerificationProblem: Encodable, Sendable, Hashable {
     public var affectedImages: [String]
     /// A sentence that states all of the above for a human.
     public var message: String
+    /// In a split bundle: the part file holding `offset` (and the offset inside it).
+    public var part: String? = nil
 }

@@ -21,6 +21,9 @@ struct RegistryOptions: ParsableArguments {
     @Option(name: .customLong("authfile"), help: ArgumentHelp("Credentials file (containers auth.json or docker config.json). Default: $REGISTRY_AUTH_FILE, then $XDG_RUNTIME_DIR/containers/auth.json, then ~/.docker/config.json.", valueName: "path"))
     var authFile: String?
 
+    @Option(name: .customLong("auth-syncer"), help: ArgumentHelp("image-syncer / SWR auth.json or auth.yaml: credentials per registry or registry/namespace (the longest match wins; ${VAR} and $VAR values from the environment) and insecure (plain HTTP) registries. Consulted after --creds, before --authfile.", valueName: "path"))
+    var authSyncer: String?
+
     @Option(name: .customLong("creds"), help: ArgumentHelp("Username and password for the registry, as user:password. Only for commands that talk to ONE registry.", valueName: "user:password"))
     var creds: String?
 
@@ -31,7 +34,8 @@ struct RegistryOptions: ParsableArguments {
     var limitRate: String?
 
     /// The credential providers in precedence order: `--creds`, then the auth file.
-    func credentials(registries: Set<String>) throws -> any CredentialProvider {
+    /// `fileProviders` (from input files) come between `--creds` and the auth file.
+    func credentials(registries: Set<String>, fileProviders: [any CredentialProvider] = []) throws -> any CredentialProvider {
         var providers: [any CredentialProvider] = []
         if let creds {
             guard let credential = Credential(userColonPassword: creds) else {
@@ -42,6 +46,7 @@ struct RegistryOptions: ParsableArguments {
             }
             providers.append(StaticCredentials(credential))
         }
+        providers += fileProviders
         let environment = ProcessInfo.processInfo.environment
         if let path = AuthFile.locate(explicit: authFile, environment: environment) {
             let explicitlyNamed = authFile != nil || environment["REGISTRY_AUTH_FILE"].map { !$0.isEmpty } == true
@@ -53,7 +58,9 @@ struct RegistryOptions: ParsableArguments {
     }
 
     func makeClient(registries: Set<String>, jobs: Int, logger: Logger,
-                    credentials explicit: (any CredentialProvider)? = nil) throws -> RegistryClient {
+                    credentials explicit: (any CredentialProvider)? = nil,
+                    fileSettings: InputRegistrySettings = InputRegistrySettings()) throws -> RegistryClient {
+        let fileSettings = try fileSettings.adding(syncerAuth: authSyncer)
         for registry in insecureRegistries where registry.isEmpty || registry.contains("/") {
             throw ValidationError("--insecure-registry takes host[:port], got \"\(registry)\"")
         }
@@ -66,11 +73,12 @@ struct RegistryOptions: ParsableArguments {
             httpConfiguration.rateLimiter = RateLimiter(bytesPerSecond: rate)
         }
         let http = HTTPClient(configuration: httpConfiguration)
-        let configuration = RegistryConfiguration(insecureRegistries: Set(insecureRegistries), tlsVerify: tlsVerify,
-                                                  certDirectory: certDirectory,
+        let configuration = RegistryConfiguration(insecureRegistries: Set(insecureRegistries).union(fileSettings.insecureRegistries),
+                                                  tlsVerify: tlsVerify, certDirectory: certDirectory ?? fileSettings.certDirectory,
                                                   retry: RetryPolicy(maximumAttempts: retries))
         return RegistryClient(http: http, configuration: configuration,
-                              credentials: try explicit ?? credentials(registries: registries), logger: logger)
+                              credentials: try explicit ?? credentials(registries: registries, fileProviders: fileSettings.providers),
+                              logger: logger)
     }
 }
 

@@ -3,6 +3,7 @@ import FerryArchive
 import FerryBundle
 import FerryCore
 import FerryHTTP
+import FerryInputs
 import FerryRegistry
 
 /// The one place errors become messages and exit codes (listed in `ferry --help`).
@@ -47,6 +48,10 @@ enum ErrorReporter {
             case .verification(let inner, _): return code(for: inner)
             default: return 69
             }
+        case let error as FerryInputsError:
+            // Input files are bad input, except when listing a registry's tags failed.
+            if case .tagListing(_, let underlying) = error { return code(for: underlying) }
+            return 65
         case is FerryHTTPError:
             return 69
         case is FerryArchiveError:

@@ -33,13 +33,14 @@ struct ExportCommand: AsyncParsableCommand {
         Examples:
           ferry export docker.io/library/nginx:1.27 quay.io/org/app@sha256:… -o site-a.tar
           ferry export -f images.txt -o site-a.tar --platform linux/amd64 --jobs 8
+          ferry export -f images.json --auth-syncer auth.json -o site-a.tar
         """
     )
 
     @Argument(help: ArgumentHelp("Image references (docker grammar: nginx, host:port/ns/repo:tag, repo@sha256:…).", valueName: "image"))
     var images: [String] = []
 
-    @Option(name: [.customShort("f"), .customLong("images-file")], help: ArgumentHelp("Image list: one reference per line, # comments; - for stdin.", valueName: "file"))
+    @Option(name: [.customShort("f"), .customLong("images-file")], help: ArgumentHelp("Images file, recognised by content: an image list (one reference per line, # comments), an image-syncer/SWR images.json|yaml or a skopeo sync YAML (formats/sync-files); - for stdin.", valueName: "file"))
     var imagesFile: String?
 
     @Option(name: [.customShort("o"), .customLong("output")], help: ArgumentHelp("Bundle file to write, or a directory (trailing /) for an OCI layout.", valueName: "path"))
@@ -64,11 +65,21 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .customLong("compress-level"), help: "Compression level (gzip 1-9, zstd 1-19).")
     var compressLevel: Int?
 
+    @Flag(name: .customLong("no-referrers"), help: "Leave out what is attached to the images. By default export also brings cosign-style signature, attestation and SBOM tags (sha256-<hex>.sig/.att/.sbom) and OCI 1.1 referrers (referrers API, or the sha256-<hex> fallback tag), linked to their subject with a dev.ferry.subject annotation; import pushes them after their subjects.")
+    var noReferrers = false
+
+    @Option(name: .customLong("since"), help: ArgumentHelp("Make an incremental bundle: leave out every config and layer that this earlier bundle (or its ferry-index.json alone) carried or relied on, and record it as the base. Repeatable. Import needs the bases' images in the target first; verify --base checks the chain.", valueName: "bundle"))
+    var since: [String] = []
+
+    @Option(name: .customLong("split-size"), help: ArgumentHelp("Cut the bundle into parts strictly below SIZE for limited media: OUTPUT.part-000, -001, … plus OUTPUT.parts.json (sizes, SHA-256, which blobs are in which part) and OUTPUT.SHA256SUMS for `sha256sum -c`. K/M/G/T are powers of 1000 as media are labelled (4.7G fits a DVD), Ki/Mi/Gi/Ti powers of 1024; `fat32` means parts of at most 4 GiB − 1 byte. import, verify and inspect take any part and read across them; `cat OUTPUT.part-* > OUTPUT` joins them into the ordinary bundle.", valueName: "size"))
+    var splitSize: String?
+
     @Option(name: .customLong("sign-key"), help: ArgumentHelp("Sign the content index with this private key (PEM, from `ferry key generate`): a ferry-index.json.sig member and an OUTPUT.sig sidecar. ferry bundle format only.", valueName: "key.pem"))
     var signKey: String?
 
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var records: RunRecordOptions
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
@@ -83,6 +94,18 @@ struct ExportCommand: AsyncParsableCommand {
         if let compressLevel, compress == nil || !(1...19).contains(compressLevel) {
             throw ValidationError("--compress-level needs --compress and a level from 1 to 19")
         }
+        if !since.isEmpty {
+            guard bundleFormat == BundleFormat.ferry.rawValue, !layout, !output.hasSuffix("/") else {
+                throw ValidationError("--since makes an incremental ferry bundle; other formats and layouts cannot record their base")
+            }
+        }
+        if let splitSize {
+            guard SplitSize.parse(splitSize) != nil else {
+                throw ValidationError("--split-size must be a size of at least \(SplitSize.minimum) bytes (e.g. 4G, 700M, 4.7G, 2GiB) or fat32")
+            }
+            guard !layout, !output.hasSuffix("/") else { throw ValidationError("--split-size applies to bundle files, not layout directories") }
+            guard compress == nil else { throw ValidationError("--split-size and --compress cannot be combined: parts are read in place, a compressed stream cannot be") }
+        }
         if signKey != nil {
             guard bundleFormat == BundleFormat.ferry.rawValue, !layout, !output.hasSuffix("/") else {
                 throw ValidationError("--sign-key signs a ferry bundle's content index; other formats and layouts have none")
@@ -92,17 +115,28 @@ struct ExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let terminal = Terminal()
-        let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
+        let logger = records.makeLogger(level: outputOptions.logLevel, terminal: terminal)
+        var requested: [ImageReference] = []  // for --result when the run fails
         do {
             // All input is parsed before any network traffic.
             var references = try images.map { try ImageReference(parsing: $0) }
-            if let imagesFile { references += try ImageListFile.read(path: imagesFile) }
-            guard !references.isEmpty else { throw ValidationError("no images given: pass references or -f FILE") }
+            // -f: a plain list, an image-syncer images file or a skopeo sync file (ExportCommand+InputFiles).
+            let inputFile = try imagesFile.map { try ExportInputFile.load(path: $0) }
+            guard !references.isEmpty || inputFile?.hasRules == true || inputFile?.references.isEmpty == false else {
+                throw ValidationError("no images given: pass references or -f FILE")
+            }
             let platforms = try self.platforms.map { try Platform(parsing: $0) }
             let asLayout = layout || output.hasSuffix("/")
             let created = Self.creationDate()
             let signingKey = try signKey.map { try KeyFiles.privateKey($0) }
-            let client = try registry.makeClient(registries: Set(references.map(\.registry)), jobs: jobs, logger: logger)
+            let client = try registry.makeClient(registries: Set((references + (inputFile?.references ?? [])).map(\.registry)).union(inputFile?.registries ?? []),
+                                                 jobs: jobs, logger: logger, fileSettings: inputFile?.settings ?? InputRegistrySettings())
+            if let inputFile {
+                references = try await inputFile.expand(adding: references, client: client, terminal: terminal, quiet: outputOptions.quiet,
+                                                        logger: logger)
+                guard !references.isEmpty else { throw InputError.file(path: inputFile.source, reason: "the rules selected no images") }
+            }
+            requested = references
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
             let exporter = Exporter(source: RegistrySource(client: client), progress: renderer.handle)
             let outputPath = Self.absolute(output)
@@ -112,11 +146,17 @@ struct ExportCommand: AsyncParsableCommand {
                     : (BundleFormat(rawValue: bundleFormat).map { $0 == .ferry ? .bundle(outputPath) : .archive(outputPath, $0) } ?? .bundle(outputPath)),
                 platforms: platforms, jobs: jobs, created: created)
             options.signingKey = signingKey
+            options.split = splitSize.flatMap(SplitSize.parse)
+            options.referrers = !noReferrers
+            if !since.isEmpty { options.since = try BaseBundles.load(since.map(Self.absolute)) }
             options.compression = compress.flatMap { StreamCompressor.Kind(rawValue: $0) }.map { (kind: $0, level: compressLevel) }
             let report = try await exporter.run(options)
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+            try records.finish(export: report)
         } catch {
+            records.fail("export", error: error, images: requested.map(\.description), fallback: imagesFile ?? images.joined(separator: " "),
+                         logger: logger, terminal: terminal)
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }
     }

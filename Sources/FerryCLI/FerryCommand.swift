@@ -12,7 +12,12 @@ public struct FerryCommand: AsyncParsableCommand {
         image layout (skopeo oci-archive:, podman load, ctr import), a docker-archive (docker load, \
         skopeo docker-archive:) and carries ferry's content index, all sharing one blob pool. \
         Carry it across the gap; ferry verify proves it complete and untouched (ferry key and \
-        --sign-key/--key for signed bundles); ferry import pushes it into the isolated registry.
+        --sign-key/--key for signed bundles); ferry import pushes it into the isolated registry. \
+        Signatures, attestations and SBOMs attached to the images travel with them. For limited \
+        media, export --split-size cuts the bundle into parts (with SHA256SUMS); for weekly syncs, \
+        export --since OLD-BUNDLE carries only what the site does not have yet. \
+        ferry discover lists the images Kubernetes manifests use; export -f also reads \
+        image-syncer/SWR images files and skopeo sync YAML as they are (formats/sync-files).
 
         Output: data on stdout (JSON with --format json), logs and progress on stderr.
 
@@ -28,7 +33,7 @@ public struct FerryCommand: AsyncParsableCommand {
           130 interrupted
         """,
         version: FerryVersion.current,
-        subcommands: [ExportCommand.self, ImportCommand.self, VerifyCommand.self, InspectCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
+        subcommands: [ExportCommand.self, ImportCommand.self, VerifyCommand.self, InspectCommand.self, DiscoverCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
     )
 
     public init() {}

@@ -70,6 +70,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
+    @OptionGroup var records: RunRecordOptions
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
@@ -81,7 +82,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let terminal = Terminal()
-        let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
+        let logger = records.makeLogger(level: outputOptions.logLevel, terminal: terminal)
         do {
             let chunk = try chunkSize.map { text -> Int64 in
                 guard let size = ByteSize.parse(text), size >= 1 << 20 else {
@@ -103,11 +104,16 @@ struct ImportCommand: AsyncParsableCommand {
             let report = try await importer.run(options)
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+            try records.finish(import: report)
             if let first = report.errors.first {
                 for failure in report.failures { terminal.err("ferry: error: \(failure.image): \(failure.error)\n") }
                 throw ExitCode(ErrorReporter.code(for: first))
             }
         } catch {
+            // ExitCode: failures with --keep-going, already in the result file.
+            if !(error is ExitCode) {
+                records.fail("import", error: error, images: [], fallback: input, logger: logger, terminal: terminal)
+            }
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }
     }

@@ -67,6 +67,9 @@ extension ReportPrinter {
         lines.append("")
         lines.append("\(report.input): \(report.kind), \(report.images.count) images, \(report.blobs) distinct blobs, \(ByteCount.format(report.uniqueBytes)); the shared pool saves \(ByteCount.format(report.dedupSavedBytes))")
         if let digest = report.contentIndexDigest { lines.append("content index: \(digest)") }
+        if let bases = report.baseBundles {
+            lines.append("incremental: \(report.blobsFromBase ?? 0) blobs (\(ByteCount.format(report.bytesFromBase ?? 0))) are left to base bundle(s) \(bases.joined(separator: ", ")); import those first")
+        }
         terminal.out(lines.joined(separator: "\n") + "\n")
     }
 

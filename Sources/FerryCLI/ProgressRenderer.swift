@@ -52,6 +52,8 @@ final class ProgressRenderer: @unchecked Sendable {
             plain("resolved \(image) \(digest.short)\(platformText)")
         case .warning(let message):
             if enabled { terminal.err("ferry: warning: \(message)\n") }
+        case .note(let message):
+            if enabled { terminal.err("ferry: \(message)\n") }
         case .planned(let blobs, let bytes, let toTransfer, let toTransferBytes):
             lock.withLock {
                 planned = true

@@ -46,11 +46,19 @@ enum ReportPrinter {
                 lines.append("\(name)  \(image.digest.prefix(19))…\(platforms)")
             }
             lines.append("")
-            lines.append("wrote \(report.output) (\(report.format), \(ByteCount.format(report.bytesWritten)))")
+            if let parts = report.parts {
+                lines.append("wrote \(report.output) as \(parts.count) parts (\(report.format), \(ByteCount.format(report.bytesWritten)) in all): \(parts.map { String($0.split(separator: "/").last ?? "") }.joined(separator: ", "))")
+                lines.append("part index \(report.partIndex ?? ""); check copies with: sha256sum -c \(String((report.checksums ?? "").split(separator: "/").last ?? ""))")
+            } else {
+                lines.append("wrote \(report.output) (\(report.format), \(ByteCount.format(report.bytesWritten)))")
+            }
             lines.append("\(report.images.count) images, \(report.blobCount) distinct blobs (\(ByteCount.format(report.uniqueBytes))); shared blobs saved \(ByteCount.format(report.dedupSavedBytes))")
             lines.append("transferred \(report.blobsTransferred) blobs (\(ByteCount.format(report.bytesTransferred))), reused \(report.blobsReused) already verified")
             if !report.omittedBlobs.isEmpty {
                 lines.append("not carried (non-distributable layers): \(report.omittedBlobs.joined(separator: ", "))")
+            }
+            if let bases = report.baseBundles {
+                lines.append("incremental: \(report.blobsFromBase ?? 0) blobs (\(ByteCount.format(report.bytesFromBase ?? 0))) left to base bundle(s) \(bases.joined(separator: ", "))")
             }
             if let digest = report.contentIndexDigest {
                 lines.append("content index: \(digest)")

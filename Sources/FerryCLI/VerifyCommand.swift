@@ -58,6 +58,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("key"), help: ArgumentHelp("Public key (PEM) whose signature the bundle must carry over its content index (member ferry-index.json.sig, or the INPUT.sig sidecar).", valueName: "pub.pem"))
     var key: String?
 
+    @Option(name: .customLong("base"), help: ArgumentHelp("For an incremental bundle (export --since): a base bundle, or its ferry-index.json, that must carry every blob this bundle leaves out (repeatable, for a chain). Without it, verify checks the bundle itself and lists what it takes from its bases.", valueName: "bundle"))
+    var base: [String] = []
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -74,6 +77,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let started = Date()
             var options = VerifyOptions(input: ExportCommand.absolute(input), expectedContentIndexDigest: expected, jobs: jobs)
             options.publicKey = try key.map { try KeyFiles.publicKey($0) }
+            if !base.isEmpty { options.base = try BaseBundles.load(base.map(ExportCommand.absolute)) }
             let report = try await verifier.run(options)
             let elapsed = Date().timeIntervalSince(started)
             renderer.finish()
@@ -112,6 +116,12 @@ enum VerifyReportPrinter {
         var lines = report.problems.map(line)
         for blob in report.omitted {
             lines.append("note: \(blob.digest) (\(blob.mediaType)) is not carried: non-distributable, fetched from \(blob.urls.first ?? "its source") by whoever needs it; images: \(blob.affectedImages.joined(separator: ", "))")
+        }
+        if let bases = report.baseBundles {
+            let count = report.fromBase?.count ?? 0
+            lines.append(report.baseChecked == true
+                ? "incremental: \(count) blobs are left to base bundle(s) \(bases.joined(separator: ", ")); the bases given carry them all\(report.ok ? "" : " (unless listed above)")"
+                : "incremental: \(count) blobs are left to base bundle(s) \(bases.joined(separator: ", ")), not checked here (give them with --base)")
         }
         for image in report.images where image.status != .ok {
             lines.append("\(image.status.rawValue): \(image.name)\(image.name == image.digest ? "" : " (\(image.digest))")")

@@ -31,4 +31,7 @@ public enum AnnotationKey {
     public static let containerdImageName = "io.containerd.image.name"
     /// On a re-written index (platform subset): the digest of the registry's original index.
     public static let sourceIndexDigest = "dev.ferry.source-index-digest"
+    /// On an entry ferry exported because it is attached to another image (cosign-style tag or
+    /// OCI referrer): the digest of the manifest it is attached to.
+    public static let subject = "dev.ferry.subject"
 }

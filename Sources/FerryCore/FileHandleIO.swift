@@ -6,14 +6,29 @@ public import Glibc
 public import Darwin
 #endif
 
-/// An open file descriptor with positional reads and writes.
+/// An open file with positional reads and writes; possibly one logical file made of parts.
 ///
 /// `pread`/`pwrite` at explicit offsets are safe to issue from several threads at once as long
 /// as the byte ranges do not overlap; the bundle writer relies on this to fill blob slots of one
-/// output file in parallel. The descriptor is immutable after `init`, hence `@unchecked Sendable`.
+/// output file in parallel. The descriptors are immutable after `init`, hence `@unchecked Sendable`.
+///
+/// A split bundle (`--split-size`) is one tar cut into consecutive part files. Opened with
+/// `init(parts:flags:)`, the parts behave as one file: offsets are offsets into their
+/// concatenation, and a read or write that crosses a boundary continues in the next part. So
+/// the tar scanner, blob readers and verifier read across parts without joining them on disk.
 public final class PositionalFile: @unchecked Sendable {
+    /// One part: its file, where it starts in the logical file, and its length (nil: unbounded,
+    /// the single-file case).
+    struct Segment {
+        let path: String
+        let fd: Int32
+        let start: Int64
+        let length: Int64?
+    }
+
+    /// The path of the file, or of the first part.
     public let path: String
-    private let fd: Int32
+    private let segments: [Segment]
     private let closed = Flag()
 
     /// Opens `path` with `open(2)` flags; `mode` applies when the file is created.
@@ -21,23 +36,88 @@ public final class PositionalFile: @unchecked Sendable {
         self.path = path
         let fd = open(path, flags | O_CLOEXEC, mode)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
-        self.fd = fd
+        segments = [Segment(path: path, fd: fd, start: 0, length: nil)]
+    }
+
+    /// Opens consecutive parts as one logical file. Each part has a fixed length; the logical
+    /// size is their sum. A part shorter on disk than its length reads as the end of the file.
+    public init(parts: [(path: String, length: Int64)], flags: Int32, mode: mode_t = 0o644) throws(FerryCoreError) {
+        guard let first = parts.first else { throw .io(operation: "open (no parts)", path: "", errno: EINVAL) }
+        path = first.path
+        var segments: [Segment] = []
+        var start: Int64 = 0
+        for part in parts {
+            let fd = open(part.path, flags | O_CLOEXEC, mode)
+            guard fd >= 0 else {
+                let code = errno
+                for segment in segments { _ = Glibc.close(segment.fd) }
+                throw .io(operation: "open", path: part.path, errno: code)
+            }
+            segments.append(Segment(path: part.path, fd: fd, start: start, length: part.length))
+            start += part.length
+        }
+        self.segments = segments
     }
 
     deinit {
-        if !closed.isSet { _ = Glibc.close(fd) }
+        if !closed.isSet { for segment in segments { _ = Glibc.close(segment.fd) } }
+    }
+
+    /// The paths of the parts (one for an ordinary file).
+    public var partPaths: [String] { segments.map(\.path) }
+
+    /// Which part holds logical byte `offset`, and its path (for messages about damage).
+    public func part(containing offset: Int64) -> (index: Int, path: String) {
+        let index = segmentIndex(for: offset) ?? max(segments.count - 1, 0)
+        return (index, segments[index].path)
+    }
+
+    /// An ordinary file: no part boundaries to respect.
+    private var isSingleFile: Bool { segments.count == 1 && segments[0].length == nil }
+
+    private func segmentIndex(for offset: Int64) -> Int? {
+        if isSingleFile { return 0 }
+        for (index, segment) in segments.enumerated() {
+            if let length = segment.length, offset >= segment.start + length { continue }
+            return index
+        }
+        return nil
+    }
+
+    /// Splits the logical range `[offset, offset+count)` into per-part pieces:
+    /// (segment, offset inside the part, offset inside the range, length).
+    private func pieces(offset: Int64, count: Int) -> [(Segment, Int64, Int, Int)] {
+        if isSingleFile { return [(segments[0], offset, 0, count)] }
+        var result: [(Segment, Int64, Int, Int)] = []
+        var done = 0
+        while done < count {
+            let position = offset + Int64(done)
+            guard let index = segmentIndex(for: position) else { break }
+            let segment = segments[index]
+            let room = segment.length.map { segment.start + $0 - position } ?? Int64(count - done)
+            let length = Int(min(Int64(count - done), room))
+            result.append((segment, position - segment.start, done, length))
+            done += length
+        }
+        return result
     }
 
     /// Writes all of `buffer` at `offset`.
     public func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(FerryCoreError) {
-        var done = 0
-        while done < buffer.count {
-            let n = pwrite(fd, buffer.baseAddress.map { $0 + done }, buffer.count - done, off_t(offset) + off_t(done))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "write", path: path, errno: errno)
+        let pieces = pieces(offset: offset, count: buffer.count)
+        guard pieces.reduce(0, { $0 + $1.3 }) == buffer.count else {
+            throw .io(operation: "write past the last part", path: path, errno: EFBIG)
+        }
+        for (segment, partOffset, bufferOffset, length) in pieces {
+            var done = 0
+            while done < length {
+                let n = pwrite(segment.fd, buffer.baseAddress.map { $0 + bufferOffset + done }, length - done, off_t(partOffset) + off_t(done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw .io(operation: "write", path: segment.path, errno: errno)
+                }
+                done += n
             }
-            done += n
         }
     }
 
@@ -50,57 +130,81 @@ public final class PositionalFile: @unchecked Sendable {
     }
 
     /// Reads up to `buffer.count` bytes at `offset`; returns the count (0 at end of file).
+    /// Across parts, a short part ends the read there (it reads as the end of the file).
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FerryCoreError) -> Int {
-        while true {
-            let n = pread(fd, buffer.baseAddress, buffer.count, off_t(offset))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "read", path: path, errno: errno)
+        var total = 0
+        for (segment, partOffset, bufferOffset, length) in pieces(offset: offset, count: buffer.count) {
+            let n: Int
+            while true {
+                let result = pread(segment.fd, buffer.baseAddress.map { $0 + bufferOffset }, length, off_t(partOffset))
+                if result < 0 {
+                    if errno == EINTR { continue }
+                    throw .io(operation: "read", path: segment.path, errno: errno)
+                }
+                n = result
+                break
             }
-            return n
+            total += n
+            if n < length { break }
         }
+        return total
     }
 
     /// Reserves `size` bytes of disk for the file (contiguous extents where the file system can),
     /// so parallel writes at scattered offsets do not fragment it and a full disk is found
     /// before the first download rather than in the middle. Falls back to `truncate` on file
-    /// systems without `fallocate` (tmpfs before 3.5, some network file systems).
+    /// systems without `fallocate` (tmpfs before 3.5, some network file systems). For parts,
+    /// each part is reserved at its own length.
     public func preallocate(_ size: Int64) throws(FerryCoreError) {
-        let result = posix_fallocate(fd, 0, off_t(size))
-        if result == 0 { return }
-        if result == EOPNOTSUPP || result == EINVAL || result == ENOSYS {
-            try truncate(to: size)
-            return
+        for segment in segments {
+            let length = segment.length ?? size
+            let result = posix_fallocate(segment.fd, 0, off_t(length))
+            if result == 0 { continue }
+            if result == EOPNOTSUPP || result == EINVAL || result == ENOSYS {
+                guard ftruncate(segment.fd, off_t(length)) == 0 else { throw .io(operation: "truncate", path: segment.path, errno: errno) }
+                continue
+            }
+            throw .io(operation: "allocate \(length) bytes for", path: segment.path, errno: result)
         }
-        throw .io(operation: "allocate \(size) bytes for", path: path, errno: result)
     }
 
     /// Starts writing a range back to disk without waiting for it, so the final `sync()` has
     /// little left to do. Advisory: errors surface at `sync()`.
     public func startWriteback(offset: Int64, length: Int64) {
-        _ = ferry_start_writeback(fd, offset, length)
+        guard length > 0 else { return }
+        for (segment, partOffset, _, pieceLength) in pieces(offset: offset, count: Int(length)) {
+            _ = ferry_start_writeback(segment.fd, partOffset, Int64(pieceLength))
+        }
     }
 
-    /// Sets the file's length (sparse when growing).
+    /// Sets the file's length (sparse when growing). Single files only.
     public func truncate(to size: Int64) throws(FerryCoreError) {
-        guard ftruncate(fd, off_t(size)) == 0 else { throw .io(operation: "truncate", path: path, errno: errno) }
+        guard segments.count == 1 else { throw .io(operation: "truncate (parts)", path: path, errno: EINVAL) }
+        guard ftruncate(segments[0].fd, off_t(size)) == 0 else { throw .io(operation: "truncate", path: path, errno: errno) }
     }
 
-    /// The current length of the file.
+    /// The current length of the file; for parts, the sum of their planned lengths.
     public func size() throws(FerryCoreError) -> Int64 {
+        if !isSingleFile, let last = segments.last, let length = last.length { return last.start + length }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .io(operation: "stat", path: path, errno: errno) }
+        guard fstat(segments[0].fd, &st) == 0 else { throw .io(operation: "stat", path: path, errno: errno) }
         return Int64(st.st_size)
     }
 
-    /// Flushes data and metadata to stable storage.
+    /// Flushes data and metadata of every part to stable storage.
     public func sync() throws(FerryCoreError) {
-        guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
+        for segment in segments {
+            guard fsync(segment.fd) == 0 else { throw .io(operation: "fsync", path: segment.path, errno: errno) }
+        }
     }
 
     public func close() throws(FerryCoreError) {
         guard closed.set() else { return }
-        guard Glibc.close(fd) == 0 else { throw .io(operation: "close", path: path, errno: errno) }
+        var failure: FerryCoreError?
+        for segment in segments where Glibc.close(segment.fd) != 0 && failure == nil {
+            failure = .io(operation: "close", path: segment.path, errno: errno)
+        }
+        if let failure { throw failure }
     }
 }
 

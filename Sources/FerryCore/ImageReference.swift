@@ -148,13 +148,19 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         return true
     }
 
+    private static func isASCIIHexDigit(_ c: UInt8) -> Bool {
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66)
+    }
+
     /// `host[:port]` where host is DNS labels or an IPv4 address or a bracketed IPv6 address.
     public static func isValidRegistry(_ text: String) -> Bool {
         var host = Substring(text)
         if host.hasPrefix("[") {
             guard let close = host.firstIndex(of: "]") else { return false }
             let inside = host[host.index(after: host.startIndex)..<close]
-            guard !inside.isEmpty, inside.allSatisfy({ $0.isHexDigit || $0 == ":" }) else { return false }
+            // ASCII only: `Character.isHexDigit` also accepts full-width digits and letters
+            // (found by ParsingPropertyTests.lookAlikesAreRejected, issue 7).
+            guard !inside.isEmpty, inside.utf8.allSatisfy({ Self.isASCIIHexDigit($0) || $0 == UInt8(ascii: ":") }) else { return false }
             host = host[host.index(after: close)...]
             if host.isEmpty { return true }
             guard host.hasPrefix(":") else { return false }

@@ -42,6 +42,11 @@ public struct MediaType: Hashable, Sendable, Codable, CustomStringConvertible, E
     public var isManifest: Bool { isIndex || isImageManifest }
     /// A container image configuration (OCI or Docker); anything else is an artifact's config.
     public var isImageConfig: Bool { self == .ociConfig || self == .dockerConfig }
+    /// A filesystem layer (a tar, possibly compressed) that a container runtime can unpack;
+    /// anything else in `layers` belongs to an artifact (signature, SBOM, …).
+    public var isLayer: Bool {
+        rawValue.hasPrefix("application/vnd.oci.image.layer.") || rawValue.hasPrefix("application/vnd.docker.image.rootfs.")
+    }
     /// Uses Docker's media types (`vnd.docker.…`) rather than OCI's.
     public var isDocker: Bool { rawValue.hasPrefix("application/vnd.docker.") }
 }

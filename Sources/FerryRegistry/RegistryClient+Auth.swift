@@ -16,7 +16,7 @@ extension RegistryClient {
             try validateRealm(realm, registryBaseURL: endpoint.baseURL, registry: registry)
             let service = bearer.parameters["service"]
             let tokenScope = scope ?? bearer.parameters["scope"]
-            try await state.refresh(registry: registry, scope: scope, basic: false) { [self] in
+            try await state.refresh(registry: registry, repository: repository, scope: scope, basic: false) { [self] in
                 try await self.fetchToken(realm: realm, service: service, scope: tokenScope, credential: credential,
                                           tls: endpoint.tls)
             }
@@ -27,7 +27,7 @@ extension RegistryClient {
                 throw RegistryError.unauthorized(registry: registry, repository: repository,
                                                  detail: "the registry wants a username and password (use --creds or --authfile)")
             }
-            try await state.refresh(registry: registry, scope: scope, basic: true) {
+            try await state.refresh(registry: registry, repository: repository, scope: scope, basic: true) {
                 RegistryClientState.CachedAuthorization(header: credential.basicAuthorization, expires: .distantFuture)
             }
             return

@@ -93,7 +93,7 @@ public final class RegistryClient: Sendable {
             try Task.checkCancellation()
             let endpoint = try await endpoint(for: registry)
             var request = try build(endpoint)
-            let sentAuthorization = await state.authorization(registry: registry, scope: scope)
+            let sentAuthorization = await state.authorization(registry: registry, repository: repository, scope: scope)
             if let sentAuthorization {
                 request.headers.set("Authorization", sentAuthorization)
             }
@@ -116,7 +116,7 @@ public final class RegistryClient: Sendable {
             if response.status == 401 && !answeredChallenge {
                 answeredChallenge = true
                 // A parallel request may have authenticated meanwhile: use its answer.
-                if let current = await state.authorization(registry: registry, scope: scope), current != sentAuthorization {
+                if let current = await state.authorization(registry: registry, repository: repository, scope: scope), current != sentAuthorization {
                     continue
                 }
                 try await authenticate(registry: registry, repository: repository, scope: scope, response: response)
@@ -192,20 +192,22 @@ actor RegistryClientState {
     }
 
     private static func key(_ registry: String, _ scope: String?) -> String { "\(registry)|\(scope ?? "")" }
+    private static func basicKey(_ registry: String, _ repository: String?) -> String { "\(registry)|*basic*|\(repository ?? "")" }
 
     /// The cached `Authorization` value for a registry and scope: a token for that scope, or
-    /// the registry's Basic credentials.
-    func authorization(registry: String, scope: String?) -> String? {
-        for key in [Self.key(registry, scope), Self.key(registry, "*basic*")] {
+    /// the Basic credentials for that repository. Basic is cached per repository, not per
+    /// registry, because auth files may give `registry/namespace` keys different credentials.
+    func authorization(registry: String, repository: String?, scope: String?) -> String? {
+        for key in [Self.key(registry, scope), Self.basicKey(registry, repository)] {
             if let cached = authorizations[key], cached.expires > Date() { return cached.header }
         }
         return nil
     }
 
     /// Fetches (once, shared by concurrent callers) and stores an authorization.
-    func refresh(registry: String, scope: String?, basic: Bool,
+    func refresh(registry: String, repository: String?, scope: String?, basic: Bool,
                  fetch: @escaping @Sendable () async throws -> CachedAuthorization) async throws {
-        let key = basic ? Self.key(registry, "*basic*") : Self.key(registry, scope)
+        let key = basic ? Self.basicKey(registry, repository) : Self.key(registry, scope)
         if let task = inFlightTokens[key] {
             // Store it here too: this waiter may resume before the fetching caller does.
             authorizations[key] = try await task.value

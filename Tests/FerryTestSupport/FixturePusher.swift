@@ -24,16 +24,18 @@ public struct FixturePusher: Sendable {
     /// Path of ferry-fixtures.py: `<package root>/scripts/fixtures/ferry-fixtures.py`.
     public static var scriptPath: String { PackagePaths.fixturesScript }
 
-    /// Generates profile "small", "demo" or "bench" from `seed` and pushes it. `prefix` is
-    /// prepended to every repository ("t1" gives "t1/apps/web"); `scaleMB` sizes "bench".
+    /// Generates profile "small", "demo", "bench" or "many" from `seed` and pushes it. `prefix`
+    /// is prepended to every repository ("t1" gives "t1/apps/web"); `scaleMB` sizes "bench";
+    /// `count` is the number of images of "many" (load tests: tiny images sharing base layers).
     public func push(profile: String = "small", seed: UInt64 = 42, prefix: String = "",
-                     scaleMB: Int? = nil) async throws -> PushedCorpus {
+                     scaleMB: Int? = nil, count: Int? = nil) async throws -> PushedCorpus {
         let out = FileManager.default.temporaryDirectory
             .appendingPathComponent("ferry-fixtures-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: out) }
         var arguments = ["push", "--profile", profile, "--seed", String(seed), "--out", out.path]
         if !prefix.isEmpty { arguments += ["--prefix", prefix] }
         if let scaleMB { arguments += ["--scale-mb", String(scaleMB)] }
+        if let count { arguments += ["--count", String(count)] }
         _ = try await runScript(arguments)
         let data = try Data(contentsOf: out)
         do {
