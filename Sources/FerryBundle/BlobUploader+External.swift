@@ -22,7 +22,7 @@ extension BlobUploader {
         guard missing.isEmpty else {
             let lines = missing.prefix(20).map { "\($0.descriptor.digest) (\($0.descriptor.size) bytes) in \(registry)/\($0.repository), needed by \($0.images.joined(separator: ", "))" }
             throw FerryBundleError.input(
-                path: store.location,
+                path: supply.location,
                 reason: "is an incremental bundle, and \(missing.count) blob(s) it leaves to its base bundle(s) are not in the target: \(lines.joined(separator: "; "))\(missing.count > 20 ? "; …" : ""). Import the base bundle first. Nothing was pushed.")
         }
         return (exists.filter { $0 }.count, mounted.filter { $0 }.count)

@@ -11,7 +11,8 @@ import Foundation
 /// instead of receiving its bytes again.
 struct BlobUploader: Sendable {
     let client: RegistryClient
-    let store: any BlobStore
+    /// Where the bytes come from: a local bundle read in place, or another registry (copy).
+    let supply: any UploadSupply
     let registry: String
     let chunkSize: Int64?
     let progress: ProgressHandler
@@ -59,14 +60,14 @@ struct BlobUploader: Sendable {
         }
         // An incremental bundle leaves some blobs to its bases: they must be in the target
         // already (or mountable from another repository of it) before anything is sent.
-        let external = (phaseOne + phaseTwo).filter { store.blob($0.descriptor.digest) == nil }
+        let external = (phaseOne + phaseTwo).filter { !supply.has($0.descriptor.digest) }
         var outcomes = Outcomes()
         if !external.isEmpty {
             let (present, mounted) = try await checkExternal(external, jobs: jobs)
             outcomes.skipped += present
             outcomes.mounted += mounted
-            phaseOne.removeAll { store.blob($0.descriptor.digest) == nil }
-            phaseTwo.removeAll { store.blob($0.descriptor.digest) == nil }
+            phaseOne.removeAll { !supply.has($0.descriptor.digest) }
+            phaseTwo.removeAll { !supply.has($0.descriptor.digest) }
         }
         let all = phaseOne + phaseTwo
         progress(.planned(blobs: all.count, bytes: all.reduce(0) { $0 + $1.descriptor.size },
@@ -117,26 +118,8 @@ struct BlobUploader: Sendable {
                try await client.mountBlob(registry: registry, repository: work.repository, digest: descriptor.digest, from: source) {
                 return .mounted
             }
-            guard let location = store.blob(descriptor.digest) else {
-                throw FerryBundleError.input(path: store.location, reason: "blob \(descriptor.digest) is missing")
-            }
-            progress(.blobStarted(descriptor.digest, size: descriptor.size))
-            let verifier = UploadVerifier(descriptor, progress: progress)
-            try await client.uploadBlob(registry: registry, repository: work.repository, descriptor: descriptor,
-                                        body: {
-                                            // Every attempt is a new session that sends the blob from byte 0.
-                                            verifier.rewind()
-                                            return .file(location.file, offset: location.offset, length: location.size, observer: verifier)
-                                        },
-                                        chunkSize: chunkSize)
-            // The registry checked the digest too; this names the damaged member if it did not match.
-            do {
-                try verifier.finish()
-            } catch {
-                throw FerryBundleError.damaged(path: store.location, reason: "\(location.name): \(error)")
-            }
-            progress(.blobFinished(descriptor.digest, size: descriptor.size))
-            return .uploaded
+            return try await supply.upload(descriptor, to: work.repository, registry: registry, client: client,
+                                           chunkSize: chunkSize, progress: progress)
         } catch let error as FerryBundleError {
             throw error
         } catch {

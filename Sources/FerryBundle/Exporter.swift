@@ -149,7 +149,7 @@ public struct Exporter: Sendable {
     }
 
     /// Resolves images in parallel (bounded), keeping the order they were given in.
-    private func resolveAll(_ references: [ImageReference], platforms: [Platform], jobs: Int) async throws -> [ResolvedImage] {
+    func resolveAll(_ references: [ImageReference], platforms: [Platform], jobs: Int) async throws -> [ResolvedImage] {
         let resolver = ImageResolver(source: source, platforms: platforms, progress: progress)
         var results = [ResolvedImage?](repeating: nil, count: references.count)
         try await withThrowingTaskGroup(of: (Int, ResolvedImage).self) { group in

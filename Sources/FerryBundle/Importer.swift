@@ -32,6 +32,24 @@ public struct ImportOptions: Sendable {
     }
 }
 
+extension ImportReport {
+    /// The images whose blobs all arrived; the others are recorded as failures. An image with a
+    /// failed blob gets no manifest and no tag.
+    mutating func keepReady(_ images: [ImportImage], outcomes: BlobUploader.Outcomes) -> [ImportImage] {
+        var ready: [ImportImage] = []
+        for image in images {
+            let key = image.destination.repository
+            if let failure = image.blobs.lazy.compactMap({ outcomes.failed["\(key)|\($0.digest)"] }).first {
+                failures.append(.init(image: image.destination.description, error: "\(failure)"))
+                errors.append(failure)
+            } else {
+                ready.append(image)
+            }
+        }
+        return ready
+    }
+}
+
 /// The facts of a finished (or planned, with `--dry-run`) import.
 public struct ImportReport: Sendable, Encodable {
     public struct Image: Sendable, Encodable {
@@ -114,24 +132,14 @@ public struct Importer: Sendable {
         guard !images.isEmpty else { throw FerryBundleError.noImages }
         progress(.imagesPlanned(images.count))
 
-        let uploader = BlobUploader(client: client, store: store, registry: options.destination.registry,
+        let uploader = BlobUploader(client: client, supply: StoreSupply(store: store), registry: options.destination.registry,
                                     chunkSize: options.chunkSize, progress: progress)
         let outcomes = try await uploader.transfer(images, jobs: options.jobs, keepGoing: options.keepGoing)
         report.blobsUploaded = outcomes.uploaded
         report.blobsMounted = outcomes.mounted
         report.blobsSkipped = outcomes.skipped
         report.bytesUploaded = outcomes.bytes
-        // An image with a failed blob gets no manifest and no tag.
-        var ready: [ImportImage] = []
-        for image in images {
-            let key = image.destination.repository
-            if let failure = image.blobs.lazy.compactMap({ outcomes.failed["\(key)|\($0.digest)"] }).first {
-                report.failures.append(.init(image: image.destination.description, error: "\(failure)"))
-                report.errors.append(failure)
-            } else {
-                ready.append(image)
-            }
-        }
+        let ready = report.keepReady(images, outcomes: outcomes)
 
         let pushed = try await pushManifests(ready, registry: options.destination.registry, jobs: options.jobs, keepGoing: options.keepGoing)
         report.manifestsPushed = pushed.manifests
@@ -205,7 +213,7 @@ public struct Importer: Sendable {
 
     /// Child manifests by digest, then the entry by digest, then its tag; each skipped when the
     /// registry already has it (HEAD), so a second run pushes nothing.
-    private func pushManifests(_ images: [ImportImage], registry: String, jobs: Int,
+    func pushManifests(_ images: [ImportImage], registry: String, jobs: Int,
                                keepGoing: Bool) async throws -> (manifests: Int, tags: Int, failed: [(String, any Error)]) {
         var manifests = 0, tags = 0
         var failed: [(String, any Error)] = []

@@ -43,11 +43,11 @@ public struct PartSet: Sendable {
             for (number, part) in index.parts.enumerated() {
                 let partPath = "\(directory)/\(part.name)"
                 guard let actual = FileSystem.fileSize(partPath) else {
-                    throw FerryBundleError.damaged(path: base, reason: "part \(number) of \(index.parts.count) (\(part.name)) is missing")
+                    throw FerryBundleError.damaged(path: base, reason: "part \(number) of \(index.parts.count) (\(part.name)) is missing\(Self.holding(part.blobs))")
                 }
                 guard actual == part.size else {
                     throw FerryBundleError.damaged(path: base,
-                                                   reason: "part \(number) of \(index.parts.count) (\(part.name)) has \(actual) bytes, the part index says \(part.size)\(actual < part.size ? " (truncated: an interrupted copy?)" : "")")
+                                                   reason: "part \(number) of \(index.parts.count) (\(part.name)) has \(actual) bytes, the part index says \(part.size)\(actual < part.size ? " (truncated: an interrupted copy?)" : "")\(Self.holding(part.blobs))")
                 }
                 parts.append((partPath, part.size))
             }
@@ -106,7 +106,7 @@ public struct PartSet: Sendable {
                 contentIndex = index
                 contentIndexPart = describePart(offset: member.dataOffset)
                 if let expected = index.parts {
-                    try checkSizes(expected)
+                    try checkSizes(expected, blobs: index.blobs)
                 }
                 if let recorded = self.index?.contentIndexDigest, recorded != DigestHasher.digest(of: bytes) {
                     throw FerryBundleError.damaged(path: base,
@@ -155,21 +155,31 @@ public struct PartSet: Sendable {
     }
 
     /// Compares the parts on disk with the sizes the content index planned.
-    private func checkSizes(_ expected: ContentIndex.Parts) throws {
+    private func checkSizes(_ expected: ContentIndex.Parts, blobs: [ContentIndex.Blob]) throws {
         let total = expected.sizes.count
+        var start: Int64 = 0
         for (number, size) in expected.sizes.enumerated() {
             let name = Self.fileName(PartPlan.partPath(base, number))
+            let inside = blobs.filter { $0.offset < start + size && $0.offset + max($0.size, 1) > start }.map(\.digest)
+            start += size
             guard number < parts.count else {
-                throw FerryBundleError.damaged(path: base, reason: "part \(number) of \(total) (\(name)) is missing")
+                throw FerryBundleError.damaged(path: base, reason: "part \(number) of \(total) (\(name)) is missing\(Self.holding(inside))")
             }
             guard parts[number].size == size else {
                 throw FerryBundleError.damaged(path: base,
-                                               reason: "part \(number) of \(total) (\(name)) has \(parts[number].size) bytes, the content index planned \(size)\(parts[number].size < size ? " (truncated: an interrupted copy?)" : " (a part from another bundle?)")")
+                                               reason: "part \(number) of \(total) (\(name)) has \(parts[number].size) bytes, the content index planned \(size)\(parts[number].size < size ? " (truncated: an interrupted copy?)" : " (a part from another bundle?)")\(Self.holding(inside))")
             }
         }
         if parts.count > total {
             throw FerryBundleError.damaged(path: base, reason: "has \(parts.count) parts but its content index planned \(total)")
         }
+    }
+
+    /// "; it holds blobs …" for a message about a lost part (the blobs whose bytes are gone).
+    static func holding(_ blobs: [Digest]) -> String {
+        guard !blobs.isEmpty else { return "; it holds metadata only, no blob data" }
+        let listed = blobs.prefix(5).map(\.short).joined(separator: ", ")
+        return "; it holds \(blobs.count) blob(s): \(listed)\(blobs.count > 5 ? ", …" : "")"
     }
 
     static func fileName(_ path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }

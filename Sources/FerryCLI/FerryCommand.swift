@@ -33,7 +33,7 @@ public struct FerryCommand: AsyncParsableCommand {
           130 interrupted
         """,
         version: FerryVersion.current,
-        subcommands: [ExportCommand.self, ImportCommand.self, VerifyCommand.self, InspectCommand.self, DiscoverCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
+        subcommands: [ExportCommand.self, ImportCommand.self, VerifyCommand.self, InspectCommand.self, DiscoverCommand.self, CopyCommand.self, SyncCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
     )
 
     public init() {}

@@ -19,10 +19,11 @@ enum ReportPrinter {
             }
             for digest in report.unnamed { lines.append("(unnamed) \(digest): not imported") }
             lines.append("")
+            let copied = report.input == "copy" || report.input.hasPrefix("sync ")
             if report.dryRun {
-                lines.append("dry run: \(report.images.count) images would be imported from \(report.input); nothing was sent")
+                lines.append("dry run: \(report.images.count) images would be \(copied ? "copied" : "imported from \(report.input)"); nothing was sent")
             } else {
-                lines.append("\(report.images.count) images imported from \(report.input)")
+                lines.append("\(report.images.count) images \(copied ? "copied" : "imported from \(report.input)")")
                 lines.append("blobs: \(report.blobsUploaded) uploaded (\(ByteCount.format(report.bytesUploaded))), \(report.blobsMounted) mounted, \(report.blobsSkipped) already present")
                 lines.append("manifests pushed: \(report.manifestsPushed), tags pushed: \(report.tagsPushed)")
                 if !report.failures.isEmpty {

@@ -20,6 +20,8 @@ final class CurlTransferContext {
     var sinkDecided = false
     var storedError: (any Error)?
     var uploadOffset: Int64 = 0
+    /// A stream body was claimed by this transfer (it is read once).
+    var streamClaimed = false
     var rateLimiter: RateLimiter?
 
     init(url: String, body: HTTPBody?, sinkFactory: HTTPSinkFactory?, collectLimit: Int, cancelled: CancellationFlag) {
@@ -93,6 +95,23 @@ final class CurlTransferContext {
             bytes.withUnsafeBytes { source in
                 buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[Int(uploadOffset)..<Int(uploadOffset) + count]))
             }
+        case .stream(let stream, _):
+            do {
+                if uploadOffset == 0 && !streamClaimed {
+                    try stream.claim()
+                    streamClaimed = true
+                }
+                let n = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]))
+                guard n > 0 else {
+                    storedError = FerryHTTPError.bodyStreamEnded(url: URLRedaction.redact(url), sent: uploadOffset, expected: body.length)
+                    return nil
+                }
+                uploadOffset += Int64(n)
+                return n
+            } catch {
+                storedError = error
+                return nil
+            }
         case .file(let file, let offset, _, let observer):
             do {
                 let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<count]), at: offset + uploadOffset)
@@ -157,6 +176,8 @@ let curlSeekCallback: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, Int3
         guard offset == 0 else { return 1 }
         observer.rewind()
     }
+    // A produced stream cannot go back: only a seek to where it already is succeeds.
+    if case .stream = body, Int64(offset) != context.uploadOffset { return 1 }
     context.uploadOffset = Int64(offset)
     return 0
 }

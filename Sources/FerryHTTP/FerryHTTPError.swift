@@ -11,6 +11,8 @@ public enum FerryHTTPError: Error, Sendable, CustomStringConvertible {
     case tooManyRedirects(url: String)
     /// libcurl could not be set up (out of memory or a missing feature).
     case setup(String)
+    /// A streamed request body ended before its declared length.
+    case bodyStreamEnded(url: String, sent: Int64, expected: Int64)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum FerryHTTPError: Error, Sendable, CustomStringConvertible {
             return "\(url): too many redirects"
         case .setup(let message):
             return "cannot set up HTTP transport: \(message)"
+        case .bodyStreamEnded(let url, let sent, let expected):
+            return "\(url): the streamed body ended after \(sent) of \(expected) bytes"
         }
     }
 

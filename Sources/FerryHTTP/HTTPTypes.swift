@@ -56,13 +56,27 @@ public struct TLSOptions: Sendable, Hashable {
 public enum HTTPBody: Sendable {
     case bytes([UInt8])
     case file(PositionalFile, offset: Int64, length: Int64, observer: (any HTTPBodyObserver)? = nil)
+    /// Exactly `length` bytes produced while the request is sent (registry-to-registry copies:
+    /// a download feeding an upload). It can be sent once: never rewound, never re-sent.
+    case stream(any HTTPBodyStream, length: Int64)
 
     public var length: Int64 {
         switch self {
         case .bytes(let bytes): return Int64(bytes.count)
         case .file(_, _, let length, _): return length
+        case .stream(_, let length): return length
         }
     }
+}
+
+/// The producer behind `HTTPBody.stream`. `read` runs on the transfer's own thread and may
+/// block until bytes arrive (never on Swift's cooperative pool: transfers run on
+/// `CurlWorkerPool` threads); it returns 0 only at the end and throws when the producer failed.
+public protocol HTTPBodyStream: AnyObject, Sendable {
+    /// Called when a transfer starts sending the body; throws when it was sent before (a
+    /// stream cannot be replayed, so a retried request must fail rather than send other bytes).
+    func claim() throws
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
 }
 
 /// Sees the bytes of a request body as libcurl reads them (on the transfer thread).
