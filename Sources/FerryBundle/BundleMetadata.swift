@@ -27,6 +27,9 @@ enum BundleMetadata {
         if let subject = image.subject {
             annotations[AnnotationKey.subject] = subject.description
         }
+        if !image.destinations.isEmpty {
+            annotations[AnnotationKey.destinations] = image.destinations.map(\.description).joined(separator: ",")
+        }
         entry.annotations = annotations
         return entry
     }

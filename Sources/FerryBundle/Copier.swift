@@ -85,26 +85,8 @@ public struct Copier: Sendable {
         guard !options.dryRun else { return report }
         progress(.imagesPlanned(images.count))
         let supply = RegistrySupply(source: source, origins: Self.origins(resolved))
-        let publisher = Importer(client: client, progress: progress)
-        var registries: [String] = []
-        for image in images where !registries.contains(image.destination.registry) { registries.append(image.destination.registry) }
-        for registry in registries {
-            let group = images.filter { $0.destination.registry == registry }
-            let uploader = BlobUploader(client: client, supply: supply, registry: registry, chunkSize: nil, progress: progress)
-            let outcomes = try await uploader.transfer(group, jobs: options.jobs, keepGoing: options.keepGoing)
-            report.blobsUploaded += outcomes.uploaded
-            report.blobsMounted += outcomes.mounted
-            report.blobsSkipped += outcomes.skipped
-            report.bytesUploaded += outcomes.bytes
-            let ready = report.keepReady(group, outcomes: outcomes)
-            let pushed = try await publisher.pushManifests(ready, registry: registry, jobs: options.jobs, keepGoing: options.keepGoing)
-            report.manifestsPushed += pushed.manifests
-            report.tagsPushed += pushed.tags
-            for (image, error) in pushed.failed {
-                report.failures.append(.init(image: image, error: "\(error)"))
-                report.errors.append(error)
-            }
-        }
+        try await Importer(client: client, progress: progress)
+            .publish(images, supply: supply, chunkSize: nil, jobs: options.jobs, keepGoing: options.keepGoing, into: &report)
         progress(.finished)
         return report
     }

@@ -26,6 +26,10 @@ public struct ExportOptions: Sendable {
     public var split: SplitSize?
     /// Leave out what these earlier bundles carried (`--since`; ferry format only).
     public var since: BaseBundles?
+    /// Where an images file says each source should go (by source name): recorded in the
+    /// bundle as `dev.ferry.destinations`, for people and tools reading it; import never
+    /// takes destination hosts from a bundle (its `-f` reads the file itself).
+    public var intendedDestinations: [String: [ImageReference]] = [:]
     /// Also bring what is attached to each image: cosign-style signature, attestation and SBOM
     /// tags and OCI 1.1 referrers (`--no-referrers` turns it off).
     public var referrers = true
@@ -89,6 +93,9 @@ public struct Exporter: Sendable {
         let references = options.references.filter { seen.insert($0.description).inserted }
         guard !references.isEmpty else { throw FerryBundleError.noImages }
         var images = try await resolveAll(references, platforms: options.platforms, jobs: options.jobs)
+        for index in images.indices {
+            images[index].destinations = options.intendedDestinations[images[index].source.description] ?? []
+        }
         if options.referrers {
             let attached = try await attachments(of: images, requested: Set(references.map(\.description)), jobs: options.jobs)
             if !attached.isEmpty {

@@ -7,7 +7,13 @@ import Foundation
 /// What `ferry import` is asked to do.
 public struct ImportOptions: Sendable {
     public var input: String
-    public var destination: DestinationMapper
+    /// `--to` (with `--flatten`, `--map`): where every image goes, unless `destinationTable`
+    /// names it. Nil only with a table (`import -f images.json`).
+    public var destination: DestinationMapper?
+    /// Destinations by source name, from an images file given on the command line (`-f`):
+    /// an image it names goes to those (several, possibly on several registries); one it does
+    /// not name goes through `destination`, or is left out when there is none.
+    public var destinationTable: [String: [ImageReference]]?
     public var filter: ImageFilter
     public var dryRun: Bool
     public var jobs: Int
@@ -20,7 +26,7 @@ public struct ImportOptions: Sendable {
     /// Go on with the other images when one fails, and report every failure at the end.
     public var keepGoing = false
 
-    public init(input: String, destination: DestinationMapper, filter: ImageFilter = ImageFilter(), dryRun: Bool = false,
+    public init(input: String, destination: DestinationMapper?, filter: ImageFilter = ImageFilter(), dryRun: Bool = false,
                 jobs: Int = 8, chunkSize: Int64? = nil, layerCompression: LayerCompression = .gzip) {
         self.layerCompression = layerCompression
         self.input = input
@@ -132,22 +138,8 @@ public struct Importer: Sendable {
         guard !images.isEmpty else { throw FerryBundleError.noImages }
         progress(.imagesPlanned(images.count))
 
-        let uploader = BlobUploader(client: client, supply: StoreSupply(store: store), registry: options.destination.registry,
-                                    chunkSize: options.chunkSize, progress: progress)
-        let outcomes = try await uploader.transfer(images, jobs: options.jobs, keepGoing: options.keepGoing)
-        report.blobsUploaded = outcomes.uploaded
-        report.blobsMounted = outcomes.mounted
-        report.blobsSkipped = outcomes.skipped
-        report.bytesUploaded = outcomes.bytes
-        let ready = report.keepReady(images, outcomes: outcomes)
-
-        let pushed = try await pushManifests(ready, registry: options.destination.registry, jobs: options.jobs, keepGoing: options.keepGoing)
-        report.manifestsPushed = pushed.manifests
-        report.tagsPushed = pushed.tags
-        for (image, error) in pushed.failed {
-            report.failures.append(.init(image: image, error: "\(error)"))
-            report.errors.append(error)
-        }
+        try await publish(images, supply: StoreSupply(store: store), chunkSize: options.chunkSize, jobs: options.jobs,
+                          keepGoing: options.keepGoing, into: &report)
         progress(.finished)
         return report
     }
@@ -161,7 +153,7 @@ public struct Importer: Sendable {
                 let (entry, overlay) = try SkopeoDirReader(tar: tar).read()
                 guard let source = options.names.first else { return ([], [entry.digest.description], overlay) }
                 let graph = try BundleGraph.walk(entry, store: overlay, image: source.description)
-                let image = ImportImage(source: source, destination: try options.destination.destination(for: source), entry: entry,
+                let image = ImportImage(source: source, destination: try Self.mapper(options).destination(for: source), entry: entry,
                                         manifests: graph.manifests, blobs: graph.blobs)
                 return ([image], [], overlay)
             }
@@ -170,7 +162,7 @@ public struct Importer: Sendable {
             }
             try FileSystem.makeDirectories(scratch)
             let converter = DockerArchiveConverter(store: tar, compression: options.layerCompression, temporaryDirectory: scratch)
-            let converted = try converter.convert(filter: options.filter, mapper: options.destination)
+            let converted = try converter.convert(filter: options.filter, mapper: try Self.mapper(options))
             return (converted.images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs))
         }
         let index = try BundleGraph.decodeIndex(indexBytes, location: store.location)
@@ -185,13 +177,48 @@ public struct Importer: Sendable {
                 continue
             }
             guard options.filter.accepts(source.description) else { continue }
-            let destination = try options.destination.destination(for: source)
-            guard destinations.insert(destination.description).inserted else { continue }
+            let targets: [ImageReference]
+            if let listed = options.destinationTable?[source.description] {
+                targets = listed
+            } else if let mapper = options.destination {
+                targets = [try mapper.destination(for: source)]
+            } else {
+                continue  // not selected by the images file, and no --to
+            }
+            let fresh = targets.filter { destinations.insert($0.description).inserted }
+            guard !fresh.isEmpty else { continue }
             let graph = try BundleGraph.walk(entry, store: store, image: source.description, external: external)
-            images.append(ImportImage(source: source, destination: destination, entry: entry, manifests: graph.manifests, blobs: graph.blobs))
+            for destination in fresh {
+                images.append(ImportImage(source: source, destination: destination, entry: entry, manifests: graph.manifests, blobs: graph.blobs))
+            }
         }
-        try checkDockerSide(store: store, images: images, everything: options.filter.include.isEmpty && options.filter.exclude.isEmpty)
+        try checkDockerSide(store: store, images: images, everything: options.filter.include.isEmpty && options.filter.exclude.isEmpty && options.destinationTable == nil)
         return (images, unnamed, store)
+    }
+
+    /// `--to`'s mapper, required where the input has no names an images file could select by
+    /// (docker-archives without an OCI side, skopeo dir tars).
+    static func mapper(_ options: ImportOptions) throws -> DestinationMapper {
+        guard let mapper = options.destination else {
+            throw FerryBundleError.input(path: options.input, reason: "this kind of input needs --to REGISTRY[/PREFIX]")
+        }
+        return mapper
+    }
+
+    /// The names of the images a bundle, archive or layout carries (index.json entries; for a
+    /// docker-archive without an OCI side, its RepoTags), without network: what an images file
+    /// given to import (`-f`) is matched against.
+    public static func sourceNames(in input: String) async throws -> [ImageReference] {
+        try await Blocking.run {
+            let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-names")
+            defer { FileSystem.removeScratch(scratch) }
+            let store = try BlobStores.open(input, scratch: scratch)
+            guard let indexBytes = try store.indexJSON() else {
+                guard let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else { return [] }
+                return try DockerManifestFile(tar).elements.flatMap { $0.RepoTags ?? [] }.compactMap { try? ImageReference(parsing: $0) }
+            }
+            return try BundleGraph.decodeIndex(indexBytes, location: input).manifests.compactMap(ImportNaming.name(of:))
+        }
     }
 
     /// A tar with both sides must tell one story: every `manifest.json` element points at a
@@ -207,6 +234,32 @@ public struct Importer: Sendable {
                     throw FerryBundleError.input(path: store.location,
                                                  reason: "manifest.json[\(position)] names \(path), which no index.json image uses: the two sides disagree")
                 }
+            }
+        }
+    }
+
+    /// Sends `images` registry by registry: every blob first (from `supply`), then the
+    /// manifests of the images whose blobs all arrived, then their tags. Shared by import and
+    /// copy, so both publish by the same rules.
+    func publish(_ images: [ImportImage], supply: any UploadSupply, chunkSize: Int64?, jobs: Int, keepGoing: Bool,
+                 into report: inout ImportReport) async throws {
+        var registries: [String] = []
+        for image in images where !registries.contains(image.destination.registry) { registries.append(image.destination.registry) }
+        for registry in registries {
+            let group = images.filter { $0.destination.registry == registry }
+            let uploader = BlobUploader(client: client, supply: supply, registry: registry, chunkSize: chunkSize, progress: progress)
+            let outcomes = try await uploader.transfer(group, jobs: jobs, keepGoing: keepGoing)
+            report.blobsUploaded += outcomes.uploaded
+            report.blobsMounted += outcomes.mounted
+            report.blobsSkipped += outcomes.skipped
+            report.bytesUploaded += outcomes.bytes
+            let ready = report.keepReady(group, outcomes: outcomes)
+            let pushed = try await pushManifests(ready, registry: registry, jobs: jobs, keepGoing: keepGoing)
+            report.manifestsPushed += pushed.manifests
+            report.tagsPushed += pushed.tags
+            for (image, error) in pushed.failed {
+                report.failures.append(.init(image: image, error: "\(error)"))
+                report.errors.append(error)
             }
         }
     }

@@ -21,6 +21,8 @@ public struct ResolvedImage: Sendable {
     /// For an artifact found attached to another image (a signature, attestation, SBOM or
     /// other referrer): the manifest digest it is attached to.
     public var subject: Digest? = nil
+    /// Where an images file intends the image to go (informational, `dev.ferry.destinations`).
+    public var destinations: [ImageReference] = []
 
     /// The name written into the bundle (`org.opencontainers.image.ref.name`).
     public var name: String { source.description }

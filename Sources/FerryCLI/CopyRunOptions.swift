@@ -16,7 +16,7 @@ struct CopyRunOptions: ParsableArguments {
     @Flag(name: .customLong("dry-run"), help: "Resolve the sources and print the plan; send nothing.")
     var dryRun = false
 
-    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Blobs copied in parallel (each holds a download and an upload).")
+    @Option(name: [.customShort("j"), .customLong("jobs"), .customLong("proc")], help: "Blobs copied in parallel (each holds a download and an upload). --proc is image-syncer's name for it.")
     var jobs: Int = 4
 
     func validate() throws {

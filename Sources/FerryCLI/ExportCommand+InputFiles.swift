@@ -61,14 +61,17 @@ struct ExportInputFile {
 
     /// `explicit` plus the images the rules select, duplicates dropped, order kept. Lists tags
     /// where a rule needs them and logs each rule's selection on stderr (unless `quiet`).
+    /// Also returns the destinations the rules name for each source (the intended names the
+    /// bundle records, `dev.ferry.destinations`; default `""` destinations are not known here).
     func expand(adding explicit: [ImageReference], client: RegistryClient, terminal: Terminal, quiet: Bool,
-                logger: Logger) async throws -> [ImageReference] {
+                logger: Logger) async throws -> (references: [ImageReference], intended: [String: [ImageReference]]) {
         var result = explicit
         var seen = Set(explicit.map(\.description))
         guard hasRules else {
             for reference in references where seen.insert(reference.description).inserted { result.append(reference) }
-            return result
+            return (result, [:])
         }
+        var intended: [String: [ImageReference]] = [:]
         // A failed listing is a FerryInputsError.tagListing; ErrorReporter exits with the code
         // of the registry error inside it.
         let selections = try await RuleResolver(lister: client).resolve(rules, source: source)
@@ -76,11 +79,12 @@ struct ExportInputFile {
             let line = "\(source): \(Self.summary(selection))"
             if !quiet { terminal.err("ferry: \(line)\n") }
             logger.info("\(line)", metadata: [RunRecordOptions.fileOnly: "1"])
-            for mapping in selection.mappings where seen.insert(mapping.source.description).inserted {
-                result.append(mapping.source)
+            for mapping in selection.mappings {
+                intended[mapping.source.description, default: []] += mapping.destinations
+                if seen.insert(mapping.source.description).inserted { result.append(mapping.source) }
             }
         }
-        return result
+        return (result, intended)
     }
 
     /// `quay.io/coreos/etcd:/^v3/: tags matching /^v3/, 2 of 7 listed tags: v3.5.12, v3.5.13 →

@@ -52,7 +52,7 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .customLong("platform"), help: ArgumentHelp("Platform to keep, os/arch[/variant]. Repeatable. Default: all.", valueName: "os/arch[/variant]"))
     var platforms: [String] = []
 
-    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Blobs transferred in parallel.")
+    @Option(name: [.customShort("j"), .customLong("jobs"), .customLong("proc")], help: "Blobs transferred in parallel (--proc: image-syncer's name).")
     var jobs: Int = 8
 
     @Option(name: .customLong("bundle-format"),
@@ -131,9 +131,10 @@ struct ExportCommand: AsyncParsableCommand {
             let signingKey = try signKey.map { try KeyFiles.privateKey($0) }
             let client = try registry.makeClient(registries: Set((references + (inputFile?.references ?? [])).map(\.registry)).union(inputFile?.registries ?? []),
                                                  jobs: jobs, logger: logger, fileSettings: inputFile?.settings ?? InputRegistrySettings())
+            var intended: [String: [ImageReference]] = [:]
             if let inputFile {
-                references = try await inputFile.expand(adding: references, client: client, terminal: terminal, quiet: outputOptions.quiet,
-                                                        logger: logger)
+                (references, intended) = try await inputFile.expand(adding: references, client: client, terminal: terminal,
+                                                                    quiet: outputOptions.quiet, logger: logger)
                 guard !references.isEmpty else { throw InputError.file(path: inputFile.source, reason: "the rules selected no images") }
             }
             requested = references
@@ -147,6 +148,7 @@ struct ExportCommand: AsyncParsableCommand {
                 platforms: platforms, jobs: jobs, created: created)
             options.signingKey = signingKey
             options.split = splitSize.flatMap(SplitSize.parse)
+            options.intendedDestinations = intended
             options.referrers = !noReferrers
             if !since.isEmpty { options.since = try BaseBundles.load(since.map(Self.absolute)) }
             options.compression = compress.flatMap { StreamCompressor.Kind(rawValue: $0) }.map { (kind: $0, level: compressLevel) }

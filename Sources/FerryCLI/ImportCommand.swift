@@ -34,8 +34,11 @@ struct ImportCommand: AsyncParsableCommand {
     @Argument(help: ArgumentHelp("Bundle tar, oci-archive, or OCI layout directory.", valueName: "input"))
     var input: String
 
-    @Option(name: .customLong("to"), help: ArgumentHelp("Destination registry, optionally with a path prefix.", valueName: "registry[/prefix]"))
-    var destination: String
+    @Option(name: .customLong("to"), help: ArgumentHelp("Destination registry, optionally with a path prefix. With -f: the destination of images the file sends to \"\" (image-syncer's default registry/namespace) and of plain lists.", valueName: "registry[/prefix]"))
+    var destination: String?
+
+    @Option(name: [.customShort("f"), .customLong("images-file")], help: ArgumentHelp("Apply the destination side of an image-syncer/SWR images.json|yaml or skopeo sync YAML (formats/sync-files): each image of the bundle its rules select goes to the rule's destinations (tags, regex and semver are matched against the tags the bundle carries); images it does not select are left out. A plain list selects images for --to.", valueName: "file"))
+    var imagesFile: String?
 
     @Option(name: .customLong("flatten"), help: "Drop this many leading components of each source repository path.")
     var flatten: Int = 0
@@ -58,7 +61,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Flag(name: .customLong("dry-run"), help: "Check the input and print the plan (source → destination); send nothing.")
     var dryRun = false
 
-    @Option(name: [.customShort("j"), .customLong("jobs")], help: "Blobs uploaded in parallel.")
+    @Option(name: [.customShort("j"), .customLong("jobs"), .customLong("proc")], help: "Blobs uploaded in parallel (--proc: image-syncer's name).")
     var jobs: Int = 8
 
     @Option(name: .customLong("chunk-size"), help: ArgumentHelp("Upload blobs larger than this in chunks of this size (for proxies that cap request bodies), e.g. 64M.", valueName: "size"))
@@ -74,6 +77,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        guard destination != nil || imagesFile != nil else { throw ValidationError("give --to REGISTRY[/PREFIX] or -f IMAGES-FILE") }
         guard flatten >= 0 else { throw ValidationError("--flatten must not be negative") }
         guard LayerCompression(rawValue: layerCompression) != nil else {
             throw ValidationError("--layer-compression must be gzip, zstd or none")
@@ -90,9 +94,17 @@ struct ImportCommand: AsyncParsableCommand {
                 }
                 return size
             }
-            let mapper = try DestinationMapper(to: destination, flatten: flatten, map: map)
+            let mapper = try destination.map { try DestinationMapper(to: $0, flatten: flatten, map: map) }
             let entryNames = try names.map { try ImageReference(parsing: $0) }
-            let client = try registry.makeClient(registries: [mapper.registry], jobs: jobs, logger: logger)
+            let file = try imagesFile.map { try ExportInputFile.load(path: $0) }
+            var table: [String: [ImageReference]]?
+            if let file {
+                table = try await ImportDestinations.table(file: file, input: ExportCommand.absolute(input), mapper: mapper,
+                                                           terminal: terminal, quiet: outputOptions.quiet, logger: logger)
+            }
+            var targets = Set(mapper.map { [$0.registry] } ?? [])
+            for references in (table ?? [:]).values { targets.formUnion(references.map(\.registry)) }
+            let client = try registry.makeClient(registries: targets, jobs: jobs, logger: logger)
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
             let importer = Importer(client: client, progress: renderer.handle)
             var options = ImportOptions(
@@ -101,6 +113,7 @@ struct ImportCommand: AsyncParsableCommand {
                 layerCompression: LayerCompression(rawValue: layerCompression) ?? .gzip)
             options.names = entryNames
             options.keepGoing = keepGoing
+            options.destinationTable = table
             let report = try await importer.run(options)
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)

@@ -37,6 +37,12 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("to"), help: ArgumentHelp("Destination for rules without one, and for plain lists.", valueName: "registry[/namespace]"))
     var destination: String?
 
+    @Option(name: .customLong("registry"), help: ArgumentHelp("image-syncer's default registry: the same as --to REGISTRY (with --namespace: --to REGISTRY/NAMESPACE).", valueName: "registry"))
+    var defaultRegistry: String?
+
+    @Option(name: .customLong("namespace"), help: ArgumentHelp("image-syncer's default namespace, with --registry.", valueName: "namespace"))
+    var defaultNamespace: String?
+
     @OptionGroup var copying: CopyRunOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
@@ -46,6 +52,7 @@ struct SyncCommand: AsyncParsableCommand {
         let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
         do {
             let file = try ExportInputFile.load(path: imagesFile)
+            let destination = try self.destinationText()
             let mapper = try destination.map { try DestinationMapper(to: $0) }
             guard file.hasRules || mapper != nil else {
                 throw ValidationError("a plain image list needs --to REGISTRY[/NAMESPACE]: it names no destinations")
@@ -76,6 +83,14 @@ struct SyncCommand: AsyncParsableCommand {
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }
+    }
+
+    /// `--to`, or `--registry` and `--namespace` (not both ways at once).
+    func destinationText() throws -> String? {
+        if defaultNamespace != nil && defaultRegistry == nil { throw ValidationError("--namespace needs --registry") }
+        guard let defaultRegistry else { return destination }
+        guard destination == nil else { throw ValidationError("give --to or --registry/--namespace, not both") }
+        return defaultNamespace.map { "\(defaultRegistry)/\($0)" } ?? defaultRegistry
     }
 
     /// `registry[/namespace]` as image-syncer's default registry and namespace.

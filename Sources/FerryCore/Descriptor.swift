@@ -34,4 +34,8 @@ public enum AnnotationKey {
     /// On an entry ferry exported because it is attached to another image (cosign-style tag or
     /// OCI referrer): the digest of the manifest it is attached to.
     public static let subject = "dev.ferry.subject"
+    /// On an entry exported from an images file (image-syncer, skopeo sync): the destinations
+    /// the file names for it, comma-separated. Informational: import takes destination hosts
+    /// only from its own command line.
+    public static let destinations = "dev.ferry.destinations"
 }
