@@ -174,6 +174,22 @@ import Testing
         try await client.fetchBlob(registry: proxy.address, repository: "apps/web", descriptor: descriptor, into: restarted)
         #expect(DigestHasher.digest(of: restarted.data) == descriptor.digest)
         #expect(restarted.restarts == 1)
+
+        // A 206 whose Content-Range does not start where we asked is refused, never appended.
+        proxy.setRules([
+            ProxyRule(method: "GET", pathContains: "/blobs/", fault: .resetAfterBodyBytes(cut), times: 1),
+            ProxyRule(method: "GET", pathContains: "/blobs/", fault: .rangeFromZero, times: 1),
+        ])
+        let lied = CollectingTarget()
+        do {
+            try await client.fetchBlob(registry: proxy.address, repository: "apps/web", descriptor: descriptor, into: lied)
+            // Accepted only if the lie was not appended: the bytes must still hash right.
+            #expect(DigestHasher.digest(of: lied.data) == descriptor.digest)
+        } catch let error as RegistryError {
+            guard case .badContentRange = error else { throw error }
+            #expect(lied.data.count == cut, "bytes of the wrong range were appended")
+        }
+        #expect(proxy.requests().contains { $0.appliedFault == "rangeFromZero" })
     }
 
     /// Rule: tag lists follow `Link` pagination to the end.

@@ -25,6 +25,9 @@ public enum ProxyFault: Sendable, Equatable, CustomStringConvertible {
     case stallAfterBodyBytes(Int, seconds: Double)
     /// Strip `Range` and `If-Range` before forwarding, so upstream answers 200 with the full body.
     case ignoreRange
+    /// Forward a request that has a `Range` as `Range: bytes=0-`, so upstream answers 206 with
+    /// a `Content-Range` that starts at 0, not where the client asked (a lying server or cache).
+    case rangeFromZero
     /// Answer `307 Temporary Redirect` to the proxy's RedirectTarget (another loopback host),
     /// with a query string that looks like a signed URL. Without a RedirectTarget: 502.
     case redirectToTarget
@@ -37,6 +40,7 @@ public enum ProxyFault: Sendable, Equatable, CustomStringConvertible {
         case .resetAfterBodyBytes(let bytes): return "resetAfterBodyBytes(\(bytes))"
         case .stallAfterBodyBytes(let bytes, let seconds): return "stallAfterBodyBytes(\(bytes), seconds: \(seconds))"
         case .ignoreRange: return "ignoreRange"
+        case .rangeFromZero: return "rangeFromZero"
         case .redirectToTarget: return "redirectToTarget"
         }
     }
@@ -107,6 +111,8 @@ final class FaultProxyState: @unchecked Sendable {
             guard rules[index].remaining > 0 else { continue }
             if let wanted = rule.method, wanted.uppercased() != method.uppercased() { continue }
             if !rule.pathContains.isEmpty && !target.contains(rule.pathContains) { continue }
+            // Range faults are about resumed downloads: they wait for a request with a Range.
+            if rule.fault == .ignoreRange || rule.fault == .rangeFromZero, headers["range"] == nil { continue }
             if rules[index].remaining != Int.max { rules[index].remaining -= 1 }
             fault = rule.fault
             break
@@ -245,6 +251,9 @@ public final class FaultProxy: Sendable {
             return .graceful
         case .ignoreRange?:
             upstreamHead.remove(["range", "if-range"])
+        case .rangeFromZero?:
+            upstreamHead.remove(["if-range"])
+            upstreamHead.set("Range", "bytes=0-")
         case .resetAfterBodyBytes(let bytes)?:
             bodyFault = .reset(afterBytes: bytes)
         case .stallAfterBodyBytes(let bytes, let seconds)?:

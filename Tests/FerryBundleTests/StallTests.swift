@@ -1,0 +1,53 @@
+import FerryBundle
+import FerryCore
+import FerryHTTP
+import FerryRegistry
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// Rule (issue 7, faults): a stalled transfer (a slow-loris body, a hung upload) is cut by the
+/// low-speed timeout and retried; export and import both complete with identical digests.
+@Suite(.serialized) struct StallTests {
+    static func client(_ registry: TestRegistry? = nil) -> RegistryClient {
+        // Anything under 1 byte/s for 2 s counts as stalled (the default is 60 s).
+        let http = HTTPClient(configuration: HTTPConfiguration(maximumConcurrentTransfers: 8, lowSpeedLimitBytesPerSecond: 1,
+                                                               lowSpeedTimeSeconds: 2))
+        return RegistryClient(http: http, configuration: RegistryConfiguration(retry: RetryPolicy(maximumAttempts: 5, baseDelay: 0.05, maximumDelay: 0.5)))
+    }
+
+    @Test func stalledDownloadAndUploadAreCutAndRetried() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 95)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+
+        let downloads = try FaultProxy(upstream: source.host, rules: [
+            ProxyRule(method: "GET", pathContains: "/blobs/", fault: .stallAfterBodyBytes(200, seconds: 40), times: 1),
+        ])
+        defer { downloads.stop() }
+        let started = Date()
+        let references = corpus.images.map { "\(downloads.address)/\($0.repository):\($0.tag)" }
+        let exporter = Exporter(source: RegistrySource(client: Self.client()))
+        _ = try await exporter.run(ExportOptions(references: try references.map { try ImageReference(parsing: $0) },
+                                                 output: .bundle(dir + "/b.tar"), platforms: [], jobs: 4))
+        #expect(Date().timeIntervalSince(started) < 30, "the 40 s stall should be cut after ~2 s, not waited out")
+        #expect(downloads.requests().contains { $0.appliedFault?.hasPrefix("stall") == true })
+
+        let uploads = try FaultProxy(upstream: target.host, rules: [
+            ProxyRule(method: "PUT", pathContains: "/blobs/uploads/", fault: .stallAfterBodyBytes(0, seconds: 40), times: 1),
+        ])
+        defer { uploads.stop() }
+        let importStarted = Date()
+        _ = try await Importer(client: Self.client()).run(ImportOptions(input: dir + "/b.tar", destination: try DestinationMapper(to: uploads.address)))
+        #expect(Date().timeIntervalSince(importStarted) < 30, "the 40 s stall should be cut after ~2 s")
+        #expect(uploads.requests().contains { $0.appliedFault?.hasPrefix("stall") == true })
+        for image in corpus.images {
+            let fetched = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: "\(target.host)/\(image.repository):\(image.tag)"))
+            #expect(fetched.digest.description == image.digest)
+        }
+    }
+}
