@@ -52,7 +52,10 @@ enum BundleMetadata {
               let node = image.images.first(where: { $0.descriptor.digest == image.entry.digest }),
               node.manifest.config.mediaType.isImageConfig,
               // cosign signatures use an image config with non-layer "layers": not loadable.
-              node.manifest.layers.allSatisfy(\.mediaType.isLayer) else { return nil }
+              node.manifest.layers.allSatisfy(\.mediaType.isLayer),
+              // A foreign (non-distributable) layer is not in the tar: `docker load` could not
+              // find it, so such an image travels on the OCI side only.
+              ImageResolver.omitted(node.manifest).isEmpty else { return nil }
         return node
     }
 

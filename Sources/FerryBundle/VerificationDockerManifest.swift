@@ -160,6 +160,7 @@ enum VerificationDockerManifest {
             // anything exported as attached to another image).
             if loadableOnly, let manifest,
                !manifest.config.mediaType.isImageConfig || !manifest.layers.allSatisfy(\.mediaType.isLayer)
+                || !ImageResolver.omitted(manifest).isEmpty
                 || entry.descriptor.annotations?[AnnotationKey.subject] != nil { continue }
             let tag = ImportNaming.name(of: entry.descriptor)?.familiarTag
             if let index = candidates.firstIndex(where: { $0.digest == digest }) {

@@ -224,6 +224,12 @@ public final class TestRegistry: Sendable {
               secret: \(yaml(UUID().uuidString))
               headers:
                 X-Ferry-Test-Id: [\(yaml(instanceID))]
+            # Foreign (non-distributable) layers name URLs; allow them so tests can push such images.
+            validation:
+              manifests:
+                urls:
+                  allow:
+                    - ^https?://
 
             """
         if let tls {
