@@ -78,6 +78,9 @@ final class CurlEasy {
                 // UPLOAD sends the body from the read callback with a Content-Length;
                 // CUSTOMREQUEST picks the verb.
                 try set(CURLOPT_UPLOAD, 1)
+                // 1 MiB reads instead of libcurl's 64 KiB: 16× fewer read callbacks (each one a
+                // pread, a hash update and a progress event) for the gigabytes an import sends.
+                try set(CURLOPT_UPLOAD_BUFFERSIZE, 1 << 20)
                 try check(ferry_curl_setopt_off(handle, CURLOPT_INFILESIZE_LARGE, curl_off_t(request.body?.length ?? 0)))
                 try check(ferry_curl_setopt_read(handle, curlReadCallback))
                 try check(ferry_curl_setopt_pointer(handle, CURLOPT_READDATA, user))

@@ -22,7 +22,11 @@ public enum ProxyFault: Sendable, Equatable, CustomStringConvertible {
     /// A response with no body, or a body of at most N bytes, passes through unharmed.
     case resetAfterBodyBytes(Int)
     /// Forward N bytes of the response body, send nothing for `seconds`, then close (FIN).
+    /// (A response without a body, such as a 201 to an upload, is not held by this.)
     case stallAfterBodyBytes(Int, seconds: Double)
+    /// Read nothing more of the request and answer nothing for `seconds`, then close: a hung
+    /// upload (the client's body stops at the socket buffers) or a server that never answers.
+    case hold(seconds: Double)
     /// Strip `Range` and `If-Range` before forwarding, so upstream answers 200 with the full body.
     case ignoreRange
     /// Forward a request that has a `Range` as `Range: bytes=0-`, so upstream answers 206 with
@@ -39,6 +43,7 @@ public enum ProxyFault: Sendable, Equatable, CustomStringConvertible {
             return "status(\(code))"
         case .resetAfterBodyBytes(let bytes): return "resetAfterBodyBytes(\(bytes))"
         case .stallAfterBodyBytes(let bytes, let seconds): return "stallAfterBodyBytes(\(bytes), seconds: \(seconds))"
+        case .hold(let seconds): return "hold(seconds: \(seconds))"
         case .ignoreRange: return "ignoreRange"
         case .rangeFromZero: return "rangeFromZero"
         case .redirectToTarget: return "redirectToTarget"
@@ -248,6 +253,9 @@ public final class FaultProxy: Sendable {
             ProxyResponses.send(client, status: 307,
                                 headers: [("Location", "\(redirectBase)\(path)?\(FaultProxy.redirectQuery)")],
                                 isHeadRequest: isHead)
+            return .graceful
+        case .hold(let seconds)?:
+            Thread.sleep(forTimeInterval: seconds)
             return .graceful
         case .ignoreRange?:
             upstreamHead.remove(["range", "if-range"])

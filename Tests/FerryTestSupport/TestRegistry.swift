@@ -224,12 +224,6 @@ public final class TestRegistry: Sendable {
               secret: \(yaml(UUID().uuidString))
               headers:
                 X-Ferry-Test-Id: [\(yaml(instanceID))]
-            # Foreign (non-distributable) layers name URLs; allow them so tests can push such images.
-            validation:
-              manifests:
-                urls:
-                  allow:
-                    - ^https?://
 
             """
         if let tls {
@@ -240,7 +234,18 @@ public final class TestRegistry: Sendable {
 
                 """
         }
-        return config + authBlock
+        // Foreign (non-distributable) layers name URLs; allow them so tests can push such
+        // images. Top level, after everything nested under `http:` (tls continues that block).
+        let validation = """
+
+            validation:
+              manifests:
+                urls:
+                  allow:
+                    - ^https?://
+
+            """
+        return config + authBlock + validation
     }
 
     /// docker-registry under reaper.py, which stops it and removes `cleanup` if the test
