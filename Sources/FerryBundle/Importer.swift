@@ -257,6 +257,8 @@ public struct Importer: Sendable {
             let pushed = try await pushManifests(ready, registry: registry, jobs: jobs, keepGoing: keepGoing)
             report.manifestsPushed += pushed.manifests
             report.tagsPushed += pushed.tags
+            let failed = Set(pushed.failed.map(\.0))
+            try await linkReferrers(ready.filter { !failed.contains($0.destination.description) }, registry: registry)
             for (image, error) in pushed.failed {
                 report.failures.append(.init(image: image, error: "\(error)"))
                 report.errors.append(error)

@@ -37,6 +37,9 @@ enum VerificationDockerManifest {
             return
         }
         var matched = Set<Digest>()
+        // Elements already reported as wrong are left out of the repositories check (one fact,
+        // one problem).
+        var reported = Set<Int>()
         for (position, element) in elements.enumerated() {
             let label = "manifest.json[\(position)]"
             guard let config = normalised(element.Config, label: label, log: &log) else { continue }
@@ -65,9 +68,11 @@ enum VerificationDockerManifest {
             // The element stands for the entry at its position: one problem, named on the element.
             if let positional { matched.insert(positional.digest) }
             if let positional, positional.manifest == nil { continue }
+            reported.insert(position)
             reportMismatch(label: label, config: config, layers: layers, positional: positional, input: input, log: &log)
         }
         guard input.kind == .ferryBundle else { return }
+        checkRepositories(input, elements: elements, skipping: reported, log: &log)
         for candidate in candidates where candidate.manifest != nil && !matched.contains(candidate.digest) {
             log.add(.dockerManifestMismatch, member: member.name, digest: candidate.digest, scope: .images(candidate.names),
                     "manifest.json has no element for \(candidate.names.joined(separator: ", ")) (\(candidate.digest.short)); docker-archive readers cannot load it")
@@ -116,6 +121,47 @@ enum VerificationDockerManifest {
             entries.append(VerificationGraph.Entry(descriptor: identity, name: name, roots: descriptors))
         }
         return entries
+    }
+
+    /// `repositories` against `manifest.json` (SPEC.md rule 5.3): familiar repository → tag →
+    /// hex of the config digest, exactly one entry per `RepoTags` entry of an element. Older
+    /// loaders tag images from this file, so a disagreement would tag the wrong image there.
+    private static func checkRepositories(_ input: VerificationInput, elements: [Element], skipping reported: Set<Int>,
+                                          log: inout ProblemLog) {
+        guard let member = input.members["repositories"] else { return }
+        let found: [String: [String: String]]
+        do {
+            found = try JSONDecoder().decode([String: [String: String]].self, from: Data(try input.read(member, limit: 16 << 20)))
+        } catch {
+            log.add(.invalidMetadata, member: member.name, offset: input.offset(of: member), length: member.size, scope: .none,
+                    "repositories is not a JSON object of repository → tag → image ID: \(ParsedManifestSummary.of(error))")
+            return
+        }
+        var expected: [String: [String: String]] = [:]
+        var ignored = Set<String>()
+        for (position, element) in elements.enumerated() {
+            let hex = String(element.Config.split(separator: "/").last ?? "")
+            for repoTag in element.RepoTags ?? [] {
+                guard let colon = repoTag.lastIndex(of: ":"), !repoTag[colon...].contains("/") else { continue }
+                if reported.contains(position) {
+                    ignored.insert(repoTag)
+                    continue
+                }
+                expected[String(repoTag[..<colon]), default: [:]][String(repoTag[repoTag.index(after: colon)...])] = hex
+            }
+        }
+        let pairs = { (table: [String: [String: String]]) in
+            Set(table.flatMap { repo, tags in tags.filter { !ignored.contains("\(repo):\($0.key)") }.map { "\(repo):\($0.key) → \($0.value)" } })
+        }
+        let missing = pairs(expected).subtracting(pairs(found)).sorted()
+        let extra = pairs(found).subtracting(pairs(expected)).sorted()
+        guard !missing.isEmpty || !extra.isEmpty else { return }
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("manifest.json gives \(missing.prefix(3).joined(separator: ", ")) but repositories does not") }
+        if !extra.isEmpty { parts.append("repositories has \(extra.prefix(3).joined(separator: ", ")) which manifest.json does not") }
+        log.add(.dockerManifestMismatch, member: member.name, expected: missing.first, actual: extra.first,
+                offset: input.offset(of: member), length: member.size, scope: .none,
+                "repositories disagrees with manifest.json: \(parts.joined(separator: "; ")); loaders that read repositories would tag the wrong image")
     }
 
     /// Names exactly what is wrong with an element that matches no image: a path that is not in

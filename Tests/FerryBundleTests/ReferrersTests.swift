@@ -167,5 +167,16 @@ import Testing
             .run(ImportOptions(input: dir + "/api.tar", destination: try DestinationMapper(to: target.host)))
         let pushed = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: "\(target.host)/apps/web@\(attached.referrerDigest)"))
         #expect(pushed.bytes == referrer.bytes)
+        // The target has no referrers API either: import keeps the fallback tag index for it.
+        let fallback = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: "\(target.host)/apps/web:\(attached.fallbackTag)"))
+        guard case .index(let index) = try fallback.parse() else { Issue.record("the fallback tag is not an index"); return }
+        #expect(index.manifests.map(\.digest) == [attached.referrerDigest])
+        #expect(index.manifests.first?.artifactType == "application/spdx+json")
+        // A second import changes nothing.
+        let again = try await Importer(client: ExportFixtures.client(target))
+            .run(ImportOptions(input: dir + "/api.tar", destination: try DestinationMapper(to: target.host)))
+        #expect(again.manifestsPushed == 0 && again.tagsPushed == 0)
+        let unchanged = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: "\(target.host)/apps/web:\(attached.fallbackTag)"))
+        #expect(unchanged.digest == fallback.digest)
     }
 }

@@ -33,6 +33,30 @@ import Glibc
         #expect(report.images.allSatisfy { $0.status == .ok })
     }
 
+    /// Rule 5.3: `repositories` must agree with `manifest.json`; one changed config hex (same
+    /// length, still valid JSON) is reported on the repositories member.
+    @Test func repositoriesMustAgreeWithManifestJSON() async throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var bytes = try Fixtures.bytes("ferry-bundle/examples/bundle.tar")
+        let row = try #require(try Fixtures.tsv("ferry-bundle/examples/members.txt").first { $0[3] == "repositories" })
+        let offset = try #require(Int(row[1]))
+        let member = Array(bytes[offset..<offset + (Int(row[2]) ?? 0)])
+        let text = String(decoding: member, as: UTF8.self)
+        let hexStart = try #require(text.range(of: #""2.1":""#)?.upperBound)
+        let position = offset + text.utf8.distance(from: text.startIndex, to: hexStart)
+        bytes[position] = bytes[position] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+        let path = dir + "/bundle.tar"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let report = try await Self.verify(path)
+        #expect(!report.ok)
+        let problem = try #require(report.problems.first { $0.member == "repositories" }, "\(report.problems.map(\.message))")
+        #expect(problem.kind == .dockerManifestMismatch)
+        #expect(problem.message.contains("quay.io/example/tool:2.1"), "\(problem.message)")
+        // Nothing else is wrong: the images themselves are intact.
+        #expect(report.problems.count == 1, "\(report.problems.map(\.message))")
+    }
+
     @Test func handBuiltBundleVerifies() async throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
