@@ -125,10 +125,12 @@ public struct AuthFile: CredentialProvider {
     }
 }
 
-/// Runs `docker-credential-<name> get`.
+/// Runs `docker-credential-<name> get`, killed if it does not answer within `timeout` (a helper
+/// waiting for a keyring unlock or a network that is not there must not hang ferry).
 struct CredentialHelper {
     let name: String
     let directories: [String]?
+    var timeout: TimeInterval = 30
 
     func get(server: String) throws -> Credential? {
         guard name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else {
@@ -155,8 +157,21 @@ struct CredentialHelper {
         } catch {
             throw RegistryError.credentialHelper(name: name, reason: "cannot write to it")
         }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        _ = errors.fileHandleForReading.readDataToEndOfFile()
+        // Both pipes are read on threads of their own: a chatty helper cannot fill stderr and
+        // stall, and a hung one is given up on after `timeout` without waiting for its pipes
+        // (children it started may hold them open).
+        Thread { _ = errors.fileHandleForReading.readDataToEndOfFile() }.start()
+        let answer = HelperOutput()
+        let answered = DispatchSemaphore(value: 0)
+        Thread {
+            answer.set(output.fileHandleForReading.readDataToEndOfFile())
+            answered.signal()
+        }.start()
+        guard answered.wait(timeout: .now() + timeout) == .success else {
+            kill(process.processIdentifier, SIGKILL)
+            throw RegistryError.credentialHelper(name: name, reason: "did not answer within \(Int(timeout)) s (killed)")
+        }
+        let data = answer.value
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             // "credentials not found" is the helpers' way of saying: no entry.
@@ -171,6 +186,14 @@ struct CredentialHelper {
             return Credential(username: answer.Username, password: "", identityToken: answer.Secret)
         }
         return Credential(username: answer.Username, password: answer.Secret)
+    }
+
+    /// The helper's stdout, handed from its reader thread.
+    final class HelperOutput: @unchecked Sendable {
+        private let lock = NSLock()
+        private var data = Data()
+        func set(_ value: Data) { lock.withLock { data = value } }
+        var value: Data { lock.withLock { data } }
     }
 
     /// The first executable called `name` on PATH.
