@@ -234,4 +234,40 @@ import Glibc
         let name = PartPlan.partPath("site-a.tar", parts.count - 2)
         #expect(damaged.problems.contains { $0.part?.contains(name) == true }, "\(damaged.problems.map(\.message))")
     }
+
+    /// A split export that crashes leaves no part under a final name; the rerun reuses the
+    /// verified blobs in the partial parts and completes; a signed split bundle verifies with
+    /// its key from the first part (the sidecar sits beside the joined name).
+    @Test func crashedSplitExportResumesAndSignedPartsVerify() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 65)
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let output = dir + "/site.tar"
+        let client = ExportFixtures.client()
+        let key = SigningKey.generate()
+        func options(_ source: any ImageSource) throws -> (Exporter, ExportOptions) {
+            var options = ExportOptions(references: try corpus.images.map { try ImageReference(parsing: $0.reference) },
+                                        output: .bundle(output), platforms: [], jobs: 1)
+            options.split = try #require(SplitSize.parse("9Ki"))
+            options.signingKey = key
+            return (Exporter(source: source), options)
+        }
+        let (crashing, crashOptions) = try options(FailingSource(inner: RegistrySource(client: client), budget: .init(4)))
+        await #expect(throws: (any Error).self) { _ = try await crashing.run(crashOptions) }
+        let afterCrash = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(!afterCrash.contains { $0.hasPrefix("site.tar") }, "a final name appeared after the crash: \(afterCrash)")
+        #expect(afterCrash.contains { $0.hasPrefix(".site.tar.ferry-partial.part-") })
+
+        let (exporter, rerun) = try options(RegistrySource(client: client))
+        let report = try await exporter.run(rerun)
+        #expect(report.blobsReused == 4)
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(!left.contains { $0.hasPrefix(".site.tar") }, "partial files left: \(left)")
+        var verify = VerifyOptions(input: try #require(report.parts?.first))
+        verify.publicKey = key.publicKey
+        let verified = try await BundleVerifier().run(verify)
+        #expect(verified.ok, "\(verified.problems.map(\.message))")
+    }
 }
