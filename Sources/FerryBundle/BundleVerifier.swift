@@ -239,12 +239,36 @@ public struct BundleVerifier: Sendable {
         // Unreferenced blobs break the one-pool rule (SPEC.md 7.7); they can only be told apart
         // from children of an unreadable manifest when every manifest was read.
         if input.kind == .ferryBundle && graph.complete {
+            Self.checkBlobGroups(input, graph: graph, log: &log)
             for blob in input.blobs where graph.images(using: blob.digest).isEmpty {
                 log.add(.unreferencedBlob, member: blob.member.name, digest: blob.digest, offset: input.offset(of: blob.member),
                         length: blob.member.size, scope: .none, "\(blob.member.name) is in the bundle but no image references it")
             }
         }
         return Prepared(input: input, graph: graph, contentIndex: contentIndex, log: log, baseChecked: options.base != nil)
+    }
+
+    /// SPEC.md rule 1.2: indexes and manifests, then configs, then layers. Readers do not need
+    /// the order, so a violation names the first member out of place and affects no image.
+    static func checkBlobGroups(_ input: VerificationInput, graph: VerificationGraph, log: inout ProblemLog) {
+        let configs = Set(graph.imageManifests.values.map(\.config.digest))
+        func group(_ digest: Digest) -> Int? {
+            guard let mediaType = graph.firstMediaType[digest] else { return nil }
+            if mediaType.isManifest { return 0 }
+            return configs.contains(digest) ? 1 : 2
+        }
+        let names = ["indexes and manifests", "configs", "layers"]
+        var current = 0
+        for blob in input.blobs {
+            guard let found = group(blob.digest) else { continue }
+            if found < current {
+                log.add(.memberOrder, member: blob.member.name, digest: blob.digest, expected: names[current], actual: names[found],
+                        offset: input.offset(of: blob.member), scope: .none,
+                        "\(blob.member.name) is one of the \(names[found]) but comes after the \(names[current]) (SPEC.md rule 1.2: \(names.joined(separator: ", then ")))")
+                return
+            }
+            current = found
+        }
     }
 
     /// Blob members still to hash: all but the manifests hashed during the walk and the blobs

@@ -57,6 +57,20 @@ import Glibc
         #expect(report.problems.count == 1, "\(report.problems.map(\.message))")
     }
 
+    /// Rule 1.2: blobs in three groups (manifests, configs, layers). A layer written before a
+    /// config is reported once, on that member, and affects no image.
+    @Test func blobGroupsAreInOrder() async throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let images = VerifyImages()
+        let reordered = [images.manifestA, images.manifestB, images.configA, images.base, images.configB, images.layerA, images.layerB]
+        try TestTar.write(try TestTar.bundle(images, blobMembers: reordered.map { (name: $0.path, bytes: $0.bytes) }), to: dir + "/bundle.tar")
+        let report = try await Self.verify(dir + "/bundle.tar")
+        #expect(report.problems.map(\.kind) == [.memberOrder], "\(report.problems.map(\.message))")
+        #expect(report.problems.first?.member == images.configB.path)
+        #expect(report.images.allSatisfy { $0.status == .ok })
+    }
+
     @Test func handBuiltBundleVerifies() async throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
