@@ -9,6 +9,21 @@ public struct ScannedTarMember: Sendable, Equatable {
     public var headerOffset: Int64
     public var dataOffset: Int64
     public var linkTarget: String?
+    /// The ustar fields a writer chooses freely (ferry fixes them, ferry-bundle SPEC.md rule
+    /// 2.1): read for a conventions check, never used to locate data.
+    public var fields: HeaderFields? = nil
+}
+
+/// Mode, owner and time fields of a tar header, and whether it is POSIX ustar (`ustar\0`,
+/// version `00`). A field that is not a number is nil.
+public struct HeaderFields: Sendable, Equatable {
+    public var ustar: Bool
+    public var mode: Int64?
+    public var uid: Int64?
+    public var gid: Int64?
+    public var mtime: Int64?
+    public var uname: String
+    public var gname: String
 }
 
 /// Reads the member table of an UNCOMPRESSED tar straight from its headers, with byte offsets.
@@ -100,9 +115,14 @@ public struct TarScanner {
                 default: kind = .other(type)
                 }
                 let link = pendingLink ?? (kind == .symlink || kind == .hardlink ? Self.string(block[157..<257]) : nil)
-                members.append(ScannedTarMember(name: pendingPath ?? name, kind: kind,
-                                                size: kind == .file ? size : 0, headerOffset: offset,
-                                                dataOffset: dataOffset, linkTarget: link))
+                var member = ScannedTarMember(name: pendingPath ?? name, kind: kind,
+                                              size: kind == .file ? size : 0, headerOffset: offset,
+                                              dataOffset: dataOffset, linkTarget: link)
+                member.fields = HeaderFields(ustar: block[257..<263].elementsEqual(Array("ustar\0".utf8)) && block[263..<265].elementsEqual(Array("00".utf8)),
+                                             mode: optionalNumber(block[100..<108], at: offset), uid: optionalNumber(block[108..<116], at: offset),
+                                             gid: optionalNumber(block[116..<124], at: offset), mtime: optionalNumber(block[136..<148], at: offset),
+                                             uname: Self.string(block[265..<297]), gname: Self.string(block[297..<329]))
+                members.append(member)
                 pendingPath = nil
                 pendingLink = nil
                 pendingSize = nil
@@ -150,6 +170,16 @@ public struct TarScanner {
         for (i, byte) in block.enumerated() { sum += (148..<156).contains(i) ? 0x20 : Int64(byte) }
         guard sum == stored else {
             throw FerryArchiveError.malformedHeader(path: file.path, offset: offset, reason: "checksum \(stored) does not match \(sum)")
+        }
+    }
+
+    /// A field that only a conventions check reads: not a number is reported as nil, because
+    /// a strange mode or mtime must not stop the listing (the data is located without it).
+    private func optionalNumber(_ field: ArraySlice<UInt8>, at offset: Int64) -> Int64? {
+        do {
+            return try parseNumber(field, at: offset)
+        } catch {
+            return nil
         }
     }
 

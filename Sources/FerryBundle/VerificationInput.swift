@@ -195,7 +195,10 @@ extension VerificationInput {
                     length: Int64(TarHeader.blockSize) + entry.size, scope: scope,
                     "member \(name) appears again at byte \(entry.headerOffset) (\(first)); a reader could take either copy")
         }
-        if kind == .ferryBundle { checkBundleLayout(order: order, members: members, directories: directories, log: &log) }
+        if kind == .ferryBundle {
+            checkBundleLayout(order: order, members: members, directories: directories, log: &log)
+            checkHeaderConventions(scanned, log: &log)
+        }
         return VerificationInput(path: path, container: .tar(file), kind: kind, members: members, blobs: blobs,
                                  shadowingBlobs: shadowingBlobs, listed: true)
     }
@@ -254,6 +257,31 @@ extension VerificationInput {
             guard !(parts.count == 3 && parts[0] == "blobs" && parts[1] == "sha256" && members[name] != nil) else { continue }
             log.add(.unexpectedMember, member: name, offset: members[name]?.headerOffset, scope: .none,
                     "member \(name) does not belong in a ferry bundle (only blobs/sha256/<hex> files follow the metadata)")
+        }
+    }
+
+    /// SPEC.md rule 2.1: ustar, mode 0644 (files) or 0755 (directories), uid/gid 0, empty
+    /// owner names, mtime 0. The first few departures are reported one by one, then a count.
+    private static func checkHeaderConventions(_ scanned: [ScannedTarMember], log: inout ProblemLog) {
+        var departures = 0
+        for member in scanned {
+            guard let fields = member.fields else { continue }
+            var wrong: [String] = []
+            if !fields.ustar { wrong.append("not a POSIX ustar header") }
+            let mode: Int64 = member.kind == .directory ? 0o755 : 0o644
+            if fields.mode != mode { wrong.append("mode \(fields.mode.map { String($0, radix: 8) } ?? "?") (not \(String(mode, radix: 8)))") }
+            if fields.uid != 0 || fields.gid != 0 { wrong.append("owner \(fields.uid.map(String.init) ?? "?"):\(fields.gid.map(String.init) ?? "?") (not 0:0)") }
+            if !fields.uname.isEmpty || !fields.gname.isEmpty { wrong.append("owner names \"\(fields.uname)\"/\"\(fields.gname)\" (not empty)") }
+            if fields.mtime != 0 { wrong.append("mtime \(fields.mtime.map(String.init) ?? "?") (not 0)") }
+            guard !wrong.isEmpty else { continue }
+            departures += 1
+            if departures <= 5 {
+                log.add(.headerConvention, member: member.name, offset: member.headerOffset, length: Int64(TarHeader.blockSize), scope: .none,
+                        "the header of \(member.name) has \(wrong.joined(separator: ", ")); ferry writes ustar, 0644/0755, 0:0, mtime 0 (SPEC.md rule 2.1): the tar was rewritten by another tool")
+            }
+        }
+        if departures > 5 {
+            log.add(.headerConvention, scope: .none, "\(departures - 5) more headers depart from SPEC.md rule 2.1")
         }
     }
 

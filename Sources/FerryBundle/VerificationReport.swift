@@ -96,6 +96,10 @@ public struct VerificationProblem: Encodable, Sendable, Hashable {
         case invalidBlobName = "invalid-blob-name"
         /// Metadata members out of the order a ferry bundle prescribes (SPEC.md rule 1.1).
         case memberOrder = "member-order"
+        /// A tar header that departs from the conventions ferry writes (SPEC.md rule 2.1):
+        /// not ustar, another mode, owner or mtime. Readers do not care; it tells a bundle
+        /// rewritten by another tool from one ferry wrote.
+        case headerConvention = "header-convention"
         /// `oci-layout`, `index.json` (or another required member) is absent.
         case missingMember = "missing-member"
         /// `oci-layout`, `index.json`, `manifest.json` or `ferry-index.json` does not parse or

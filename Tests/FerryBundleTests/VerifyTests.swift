@@ -71,6 +71,30 @@ import Glibc
         #expect(report.images.allSatisfy { $0.status == .ok })
     }
 
+    /// Rule 2.1: ferry's header conventions. One header given another mtime and owner (with a
+    /// correct checksum, as another tool would write it) is reported on that member alone.
+    @Test func headerConventionsAreChecked() async throws {
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var bytes = try Fixtures.bytes("ferry-bundle/examples/bundle.tar")
+        func field(_ range: Range<Int>, _ text: String) {
+            let value = Array(text.utf8)
+            for (index, position) in range.enumerated() { bytes[position] = index < value.count ? value[index] : 0 }
+        }
+        field(136..<148, "14567234563")   // mtime
+        field(108..<116, "0001750")       // uid 1000
+        field(148..<156, "        ")
+        let sum = bytes[0..<512].reduce(0) { $0 + Int($1) }
+        field(148..<156, String(sum, radix: 8).leftPadded(to: 6) + "\0 ")
+        let path = dir + "/bundle.tar"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let report = try await Self.verify(path)
+        #expect(report.problems.map(\.kind) == [.headerConvention], "\(report.problems.map(\.message))")
+        let message = report.problems.first?.message ?? ""
+        #expect(report.problems.first?.member == "oci-layout" && message.contains("mtime") && message.contains("owner 1000:0"), "\(message)")
+        #expect(report.images.allSatisfy { $0.status == .ok })
+    }
+
     @Test func handBuiltBundleVerifies() async throws {
         let dir = try Self.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -490,4 +514,8 @@ extension VerifyTests {
         let tampered = try await verify(dir + "/signed.tar", key.publicKey)
         #expect(tampered.problems.contains { $0.kind == .signature })
     }
+}
+
+private extension String {
+    func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
