@@ -44,28 +44,31 @@ struct CopyCommand: AsyncParsableCommand {
             let source = try ImageReference(parsing: sourceReference)
             let destination = try Self.destination(destinationReference)
             let options = try copying.options([CopyRequest(source: source, destinations: [destination])])
-            let report = try await Self.copy(options, registries: [source.registry, destination.registry], jobs: copying.jobs,
-                                             registry: registry, terminal: terminal, quiet: outputOptions.quiet, logger: logger)
-            try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+            // Each blob copy holds a download and an upload at once: room for twice the jobs.
+            let client = try registry.makeClient(registries: [source.registry, destination.registry], jobs: copying.jobs * 2, logger: logger)
+            let report = try await Self.copy(options, client: client, terminal: terminal, quiet: outputOptions.quiet, logger: logger)
+            try Self.finish(report, format: outputOptions.format, terminal: terminal)
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }
     }
 
     /// Runs a copy with one client for both sides (credentials are looked up per registry).
-    /// Each blob copy holds two transfers at once (download and upload), so the client gets
-    /// room for twice the jobs.
-    static func copy(_ options: CopyOptions, registries: Set<String>, jobs: Int, registry: RegistryOptions,
-                     terminal: Terminal, quiet: Bool, logger: Logger) async throws -> ImportReport {
-        let client = try registry.makeClient(registries: registries, jobs: jobs * 2, logger: logger)
+    static func copy(_ options: CopyOptions, client: RegistryClient, terminal: Terminal, quiet: Bool,
+                     logger: Logger) async throws -> ImportReport {
         let renderer = ProgressRenderer(terminal: terminal, enabled: !quiet, logger: logger)
         let report = try await Copier(source: RegistrySource(client: client), client: client, progress: renderer.handle).run(options)
         renderer.finish()
+        return report
+    }
+
+    /// Prints the report; with failures (`--keep-going`), lists them and exits non-zero.
+    static func finish(_ report: ImportReport, format: OutputOptions.Format, terminal: Terminal) throws {
+        try ReportPrinter.print(report, format: format, terminal: terminal)
         if let first = report.errors.first {
             for failure in report.failures { terminal.err("ferry: error: \(failure.image): \(failure.error)\n") }
-            throw first
+            throw ExitCode(ErrorReporter.code(for: first))
         }
-        return report
     }
 
     /// A destination reference as typed: one without an explicit tag or digest keeps the

@@ -71,15 +71,9 @@ struct SyncCommand: AsyncParsableCommand {
                 requests = try file.references.map { CopyRequest(source: $0, destinations: [try mapper.destination(for: $0)]) }
             }
             let options = try copying.options(requests)
-            let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
-            var report = try await Copier(source: RegistrySource(client: client), client: client, progress: renderer.handle).run(options)
-            renderer.finish()
+            var report = try await CopyCommand.copy(options, client: client, terminal: terminal, quiet: outputOptions.quiet, logger: logger)
             report.input = "sync \(file.source)"
-            try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
-            if let first = report.errors.first {
-                for failure in report.failures { terminal.err("ferry: error: \(failure.image): \(failure.error)\n") }
-                throw ExitCode(ErrorReporter.code(for: first))
-            }
+            try CopyCommand.finish(report, format: outputOptions.format, terminal: terminal)
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }
