@@ -215,6 +215,8 @@ public struct Importer: Sendable {
             let store = try BlobStores.open(input, scratch: scratch)
             guard let indexBytes = try store.indexJSON() else {
                 guard let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else { return [] }
+                // A RepoTag that is not a reference cannot be selected by a rule; the import
+                // itself reports such names when it converts the archive.
                 return try DockerManifestFile(tar).elements.flatMap { $0.RepoTags ?? [] }.compactMap { try? ImageReference(parsing: $0) }
             }
             return try BundleGraph.decodeIndex(indexBytes, location: input).manifests.compactMap(ImportNaming.name(of:))

@@ -94,6 +94,8 @@ public struct PartSet: Sendable {
     private func check(_ file: PositionalFile) throws {
         let scan = try TarScanner(file: file).scanAllowingDamage()
         var members: [String: ScannedTarMember] = [:]
+        // An unsafe member name is refused, with its reason, by the store that reads the parts
+        // next; here it is only left unmatched.
         for member in scan.members {
             if let name = try? MemberName.normalise(member.name), members[name] == nil { members[name] = member }
         }
