@@ -122,11 +122,12 @@ public struct Importer: Sendable {
         self.progress = progress
     }
 
-    public func run(_ options: ImportOptions) async throws -> ImportReport {
-        let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-import")
-        defer { FileSystem.removeScratch(scratch) }
-        let input = try await Blocking.run { try BlobStores.open(options.input, scratch: scratch) }
-        let (images, unnamed, store) = try await Blocking.run { try Self.plan(store: input, options: options, scratch: scratch) }
+    /// Imports `options.input`; pass `opened` when the caller already opened it (to read its
+    /// names for an images file), so a large or compressed input is read only once.
+    public func run(_ options: ImportOptions, opened: ImportInput? = nil) async throws -> ImportReport {
+        let input: ImportInput
+        if let opened { input = opened } else { input = try await ImportInput.open(options.input) }
+        let (images, unnamed, store) = try await Blocking.run { try Self.plan(store: input.store, options: options, scratch: input.scratch) }
         for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported")) }
         var report = ImportReport(input: options.input, dryRun: options.dryRun,
                                   images: images.map { ImportReport.Image(source: $0.source.description, destination: $0.destination.description,
@@ -205,23 +206,6 @@ public struct Importer: Sendable {
         return mapper
     }
 
-    /// The names of the images a bundle, archive or layout carries (index.json entries; for a
-    /// docker-archive without an OCI side, its RepoTags), without network: what an images file
-    /// given to import (`-f`) is matched against.
-    public static func sourceNames(in input: String) async throws -> [ImageReference] {
-        try await Blocking.run {
-            let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-names")
-            defer { FileSystem.removeScratch(scratch) }
-            let store = try BlobStores.open(input, scratch: scratch)
-            guard let indexBytes = try store.indexJSON() else {
-                guard let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else { return [] }
-                // A RepoTag that is not a reference cannot be selected by a rule; the import
-                // itself reports such names when it converts the archive.
-                return try DockerManifestFile(tar).elements.flatMap { $0.RepoTags ?? [] }.compactMap { try? ImageReference(parsing: $0) }
-            }
-            return try BundleGraph.decodeIndex(indexBytes, location: input).manifests.compactMap(ImportNaming.name(of:))
-        }
-    }
 
     /// A tar with both sides must tell one story: every `manifest.json` element points at a
     /// config and layers that an `index.json` image uses. Disagreement means the bundle was

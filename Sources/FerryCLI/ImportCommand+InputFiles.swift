@@ -20,9 +20,9 @@ enum ImportDestinations {
     }
 
     /// Source name → destinations for every image of `input` the file selects.
-    static func table(file: ExportInputFile, input: String, mapper: DestinationMapper?, terminal: Terminal, quiet: Bool,
+    static func table(file: ExportInputFile, input: ImportInput, mapper: DestinationMapper?, terminal: Terminal, quiet: Bool,
                       logger: Logger) async throws -> [String: [ImageReference]] {
-        let names = try await Importer.sourceNames(in: input)
+        let names = try await input.sourceNames()
         var table: [String: [ImageReference]] = [:]
         guard file.hasRules else {
             // A plain list selects images; --to says where they go.

@@ -98,8 +98,13 @@ struct ImportCommand: AsyncParsableCommand {
             let entryNames = try names.map { try ImageReference(parsing: $0) }
             let file = try imagesFile.map { try ExportInputFile.load(path: $0) }
             var table: [String: [ImageReference]]?
+            // With -f the input is opened first (its names select the images) and then imported
+            // as it is: a compressed bundle is decompressed once, not twice.
+            var opened: ImportInput?
             if let file {
-                table = try await ImportDestinations.table(file: file, input: ExportCommand.absolute(input), mapper: mapper,
+                let input = try await ImportInput.open(ExportCommand.absolute(input))
+                opened = input
+                table = try await ImportDestinations.table(file: file, input: input, mapper: mapper,
                                                            terminal: terminal, quiet: outputOptions.quiet, logger: logger)
             }
             var targets = Set(mapper.map { [$0.registry] } ?? [])
@@ -114,7 +119,7 @@ struct ImportCommand: AsyncParsableCommand {
             options.names = entryNames
             options.keepGoing = keepGoing
             options.destinationTable = table
-            let report = try await importer.run(options)
+            let report = try await importer.run(options, opened: opened)
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
             try records.finish(import: report)
