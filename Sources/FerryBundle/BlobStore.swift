@@ -27,13 +27,7 @@ enum BlobStores {
     /// capped by `limit`, by default 100× the input or 64 GiB, against decompression bombs).
     static func open(_ path: String, scratch: String, limit: DecompressionLimit = .standard) throws -> any BlobStore {
         if FileSystem.isDirectory(path) { return try LayoutBlobStore(directory: path) }
-        if let parts = try PartSet.locate(path) {
-            do {
-                return try TarBlobStore(file: parts.open(), displayName: parts.base)
-            } catch FerryBundleError.compressedInput {
-                throw FerryBundleError.input(path: path, reason: "the parts of a split bundle are compressed; ferry reads split bundles uncompressed")
-            }
-        }
+        if let parts = try PartSet.locate(path) { return try TarBlobStore.open(parts, named: path) }
         do {
             return try TarBlobStore(path: path)
         } catch FerryBundleError.compressedInput {

@@ -71,7 +71,8 @@ public struct BundleVerifier: Sendable {
         var report = try await verify(effective)
         report.input = options.input
         // A split bundle: say which part file each damaged range is in.
-        if let parts = try PartSet.locate(options.input) {
+        let parts = try PartSet.locate(options.input)
+        if let parts {
             for index in report.problems.indices {
                 guard let offset = report.problems[index].offset else { continue }
                 let part = parts.describe(offset: offset)
@@ -82,7 +83,7 @@ public struct BundleVerifier: Sendable {
         if let key = options.publicKey {
             let plain = effective.input
             // A split bundle's sidecar sits beside its joined name: site-a.tar.sig.
-            let sidecarBase = try PartSet.locate(options.input)?.base ?? options.input
+            let sidecarBase = parts?.base ?? options.input
             let problem = try await Blocking.run { Self.signatureProblem(path: plain, sidecar: sidecarBase + ".sig", key: key) }
             if let problem {
                 report.problems.append(problem)

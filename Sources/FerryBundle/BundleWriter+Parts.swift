@@ -63,22 +63,7 @@ extension BundleWriter {
     /// SHA-256 (hex) of each file, two at a time (the machines ferry runs on often have two
     /// cores, and one hashing thread reads at disk speed already).
     static func hashFiles(_ paths: [String]) async throws -> [String] {
-        try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            var results = Array(repeating: "", count: paths.count)
-            var next = 0
-            func launch() {
-                let index = next
-                let path = paths[index]
-                next += 1
-                group.addTask { (index, try await Blocking.run { try hashFile(path) }) }
-            }
-            while next < min(2, paths.count) { launch() }
-            while let (index, hex) = try await group.next() {
-                results[index] = hex
-                if next < paths.count { launch() }
-            }
-            return results
-        }
+        try await BoundedMap.run(paths, width: 2) { path in try await Blocking.run { try hashFile(path) } }
     }
 
     static func hashFile(_ path: String) throws -> String {

@@ -88,8 +88,8 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         let (file, journal, reused) = try await Blocking.run { [partialPath, journalPath] in
             // Partial parts of an earlier plan with more parts would linger: remove them.
             var stale = partials.count > 1 ? partials.count : 0
-            while FileSystem.exists("\(partialPath).part-\(Self.partNumber(stale))") {
-                FileSystem.remove("\(partialPath).part-\(Self.partNumber(stale))")
+            while FileSystem.exists(PartPlan.partPath(partialPath, stale)) {
+                FileSystem.remove(PartPlan.partPath(partialPath, stale))
                 stale += 1
             }
             return try BundleJournal.open(partials: partials, journalPath: journalPath, planID: planID, slots: slots, plan: plan)
@@ -222,11 +222,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     /// The partial file(s) to write: one, or one per planned part.
     private func partialFiles() -> [(path: String, length: Int64)] {
         guard let partPlan else { return [(partialPath, layout.totalSize)] }
-        return partPlan.sizes.enumerated().map { ("\(partialPath).part-\(Self.partNumber($0.offset))", $0.element) }
-    }
-
-    static func partNumber(_ index: Int) -> String {
-        String(PartPlan.partPath("", index).dropFirst(".part-".count))
+        return partPlan.sizes.enumerated().map { (PartPlan.partPath(partialPath, $0.offset), $0.element) }
     }
 
     /// Identifies the blob layout, so a rerun knows whether the journaled slots still apply.

@@ -158,20 +158,6 @@ public struct Exporter: Sendable {
     /// Resolves images in parallel (bounded), keeping the order they were given in.
     func resolveAll(_ references: [ImageReference], platforms: [Platform], jobs: Int) async throws -> [ResolvedImage] {
         let resolver = ImageResolver(source: source, platforms: platforms, progress: progress)
-        var results = [ResolvedImage?](repeating: nil, count: references.count)
-        try await withThrowingTaskGroup(of: (Int, ResolvedImage).self) { group in
-            var next = references.enumerated().makeIterator()
-            func startNext() -> Bool {
-                guard let (index, reference) = next.next() else { return false }
-                group.addTask { (index, try await resolver.resolve(reference)) }
-                return true
-            }
-            for _ in 0..<max(1, jobs) where !startNext() { break }
-            while let (index, image) = try await group.next() {
-                results[index] = image
-                _ = startNext()
-            }
-        }
-        return results.compactMap { $0 }
+        return try await BoundedMap.run(references, width: jobs) { try await resolver.resolve($0) }
     }
 }

@@ -30,9 +30,7 @@ extension Importer {
                 entry.artifactType = manifest.artifactType ?? manifest.config.mediaType.rawValue
                 entry.annotations = manifest.annotations
                 index.manifests.append(entry)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                let bytes = Array(try encoder.encode(index))
+                let bytes = Array(try BundleMetadata.encoder().encode(index))
                 try await client.putManifest(registry: registry, repository: repository, reference: tag, bytes: bytes,
                                              mediaType: .ociIndex, digest: DigestHasher.digest(of: bytes))
             } catch {

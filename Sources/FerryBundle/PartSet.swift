@@ -73,22 +73,24 @@ public struct PartSet: Sendable {
 
     /// Which part holds byte `offset` of the joined tar, for messages.
     public func describe(offset: Int64) -> String {
-        var start: Int64 = 0
-        for (number, part) in parts.enumerated() {
-            if offset < start + part.size { return "part \(number) (\(Self.fileName(part.path)), byte \(offset - start))" }
-            start += part.size
-        }
-        return "after the last part"
+        guard let (number, inside) = locate(offset) else { return "after the last part" }
+        return "part \(number) (\(Self.fileName(parts[number].path)), byte \(inside))"
     }
 
     /// "part N (file)", without the offset inside it.
     func describePart(offset: Int64) -> String {
+        guard let (number, _) = locate(offset) else { return "after the last part" }
+        return "part \(number) (\(Self.fileName(parts[number].path)))"
+    }
+
+    /// The part holding byte `offset` of the joined tar, and the offset inside it.
+    private func locate(_ offset: Int64) -> (part: Int, offset: Int64)? {
         var start: Int64 = 0
         for (number, part) in parts.enumerated() {
-            if offset < start + part.size { return "part \(number) (\(Self.fileName(part.path)))" }
+            if offset < start + part.size { return (number, offset - start) }
             start += part.size
         }
-        return "after the last part"
+        return nil
     }
 
     private func check(_ file: PositionalFile) throws {

@@ -84,40 +84,37 @@ public final class PositionalFile: @unchecked Sendable {
         return nil
     }
 
-    /// Splits the logical range `[offset, offset+count)` into per-part pieces:
-    /// (segment, offset inside the part, offset inside the range, length).
-    private func pieces(offset: Int64, count: Int) -> [(Segment, Int64, Int, Int)] {
-        if isSingleFile { return [(segments[0], offset, 0, count)] }
-        var result: [(Segment, Int64, Int, Int)] = []
-        var done = 0
-        while done < count {
-            let position = offset + Int64(done)
-            guard let index = segmentIndex(for: position) else { break }
-            let segment = segments[index]
-            let room = segment.length.map { segment.start + $0 - position } ?? Int64(count - done)
-            let length = Int(min(Int64(count - done), room))
-            result.append((segment, position - segment.start, done, length))
-            done += length
-        }
-        return result
+    /// The part holding logical byte `position`, where that is inside the part, and how many of
+    /// the `count` bytes wanted from there lie in it. Computed piece by piece, so a read or write
+    /// (a hot path: one per network buffer) allocates nothing.
+    private func piece(at position: Int64, wanting count: Int) -> (segment: Segment, partOffset: Int64, length: Int)? {
+        if isSingleFile { return (segments[0], position, count) }
+        guard let index = segmentIndex(for: position) else { return nil }
+        let segment = segments[index]
+        let room = segment.length.map { segment.start + $0 - position } ?? Int64(count)
+        return (segment, position - segment.start, Int(min(Int64(count), room)))
     }
 
     /// Writes all of `buffer` at `offset`.
     public func write(_ buffer: UnsafeRawBufferPointer, at offset: Int64) throws(FerryCoreError) {
-        let pieces = pieces(offset: offset, count: buffer.count)
-        guard pieces.reduce(0, { $0 + $1.3 }) == buffer.count else {
+        if !isSingleFile, let last = segments.last, let length = last.length, offset + Int64(buffer.count) > last.start + length {
             throw .io(operation: "write past the last part", path: path, errno: EFBIG)
         }
-        for (segment, partOffset, bufferOffset, length) in pieces {
+        var written = 0
+        while written < buffer.count {
+            guard let (segment, partOffset, length) = piece(at: offset + Int64(written), wanting: buffer.count - written) else {
+                throw .io(operation: "write past the last part", path: path, errno: EFBIG)
+            }
             var done = 0
             while done < length {
-                let n = pwrite(segment.fd, buffer.baseAddress.map { $0 + bufferOffset + done }, length - done, off_t(partOffset) + off_t(done))
+                let n = pwrite(segment.fd, buffer.baseAddress.map { $0 + written + done }, length - done, off_t(partOffset) + off_t(done))
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw .io(operation: "write", path: segment.path, errno: errno)
                 }
                 done += n
             }
+            written += length
         }
     }
 
@@ -133,10 +130,10 @@ public final class PositionalFile: @unchecked Sendable {
     /// Across parts, a short part ends the read there (it reads as the end of the file).
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws(FerryCoreError) -> Int {
         var total = 0
-        for (segment, partOffset, bufferOffset, length) in pieces(offset: offset, count: buffer.count) {
+        while total < buffer.count, let (segment, partOffset, length) = piece(at: offset + Int64(total), wanting: buffer.count - total) {
             let n: Int
             while true {
-                let result = pread(segment.fd, buffer.baseAddress.map { $0 + bufferOffset }, length, off_t(partOffset))
+                let result = pread(segment.fd, buffer.baseAddress.map { $0 + total }, length, off_t(partOffset))
                 if result < 0 {
                     if errno == EINTR { continue }
                     throw .io(operation: "read", path: segment.path, errno: errno)
@@ -171,9 +168,10 @@ public final class PositionalFile: @unchecked Sendable {
     /// Starts writing a range back to disk without waiting for it, so the final `sync()` has
     /// little left to do. Advisory: errors surface at `sync()`.
     public func startWriteback(offset: Int64, length: Int64) {
-        guard length > 0 else { return }
-        for (segment, partOffset, _, pieceLength) in pieces(offset: offset, count: Int(length)) {
+        var done: Int64 = 0
+        while done < length, let (segment, partOffset, pieceLength) = piece(at: offset + done, wanting: Int(length - done)) {
             _ = ferry_start_writeback(segment.fd, partOffset, Int64(pieceLength))
+            done += Int64(pieceLength)
         }
     }
 
