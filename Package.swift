@@ -30,6 +30,10 @@ let package = Package(
 
         // Linux file calls Swift's Glibc module hides (sync_file_range).
         .target(name: "CFerrySystem", path: "Sources/CFerrySystem"),
+        // What a portable release binary needs from C (issue 14): argv captured before the Swift
+        // runtime looks for /proc, the build stamp, and glibc symbol-version shims that
+        // scripts/build-release links in with --wrap. Used by FerryCLI only.
+        .target(name: "CFerryPortable", path: "Sources/CFerryPortable", linkerSettings: [.linkedLibrary("m")]),
 
         .target(name: "FerryCore",
                 dependencies: ["CFerrySystem", .product(name: "Crypto", package: "swift-crypto")],
@@ -49,12 +53,12 @@ let package = Package(
                 dependencies: ["FerryCore", "FerryRegistry", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "FerryCLI",
-                dependencies: ["FerryCore", "FerryArchive", "FerryRegistry", "FerryBundle", "FerryInputs",
+                dependencies: ["CFerryPortable", "FerryCore", "FerryArchive", "FerryHTTP", "FerryRegistry", "FerryBundle", "FerryInputs",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .executableTarget(name: "ferry",
-                          dependencies: ["FerryCLI", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          dependencies: ["FerryCLI"],
                           swiftSettings: strict),
 
         // Test support: starts real registries (Debian docker-registry), a token server,

@@ -2,6 +2,9 @@
 // One wrapper per argument kind; every other libcurl function is used as declared in curl.h.
 #ifndef FERRY_CCURL_SHIM_H
 #define FERRY_CCURL_SHIM_H
+// The bitmask protocol options are deprecated since 7.85 but are the only ones older libcurls
+// (RHEL 9's 7.76, Ubuntu 22.04's 7.81) know; ferry falls back to them (CurlEasy.restrictProtocols).
+#define CURL_DISABLE_DEPRECATION 1
 #include <curl/curl.h>
 
 static inline CURLcode ferry_curl_setopt_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
@@ -35,4 +38,8 @@ static inline CURLcode ferry_curl_getinfo_string(CURL *h, CURLINFO i, char **v) 
 // Values Swift cannot import because they are macros built from casts.
 static const size_t ferry_curl_writefunc_pause = CURL_WRITEFUNC_PAUSE;
 static const size_t ferry_curl_readfunc_abort = CURL_READFUNC_ABORT;
+// curl_version_info's age argument: the newest layout these headers know; an older libcurl
+// fills in the fields it has (curl_version_info_data only grows at the end).
+static const long ferry_curlproto_http_https = CURLPROTO_HTTP | CURLPROTO_HTTPS;
+static const CURLversion ferry_curlversion_now = CURLVERSION_NOW;
 #endif

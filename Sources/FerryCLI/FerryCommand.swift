@@ -32,9 +32,24 @@ public struct FerryCommand: AsyncParsableCommand {
           77  authentication or authorization refused
           130 interrupted
         """,
-        version: FerryVersion.current,
         subcommands: [ExportCommand.self, ImportCommand.self, VerifyCommand.self, InspectCommand.self, DiscoverCommand.self, CopyCommand.self, SyncCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
     )
 
+    @Flag(name: .customLong("version"),
+          help: "Show ferry's version and commit, and the libcurl, libarchive and libzstd it runs with.")
+    var version = false
+
+    @Option(name: .customLong("format"), help: "With --version: text or json.")
+    var format: OutputOptions.Format = .text
+
     public init() {}
+
+    public mutating func run() async throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        let report = VersionReport.current()
+        switch format {
+        case .text: Terminal().out(report.text)
+        case .json: try ReportPrinter.json(report, terminal: Terminal())
+        }
+    }
 }

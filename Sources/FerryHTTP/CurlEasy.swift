@@ -7,6 +7,8 @@ import Foundation
 final class CurlEasy {
     private let handle: UnsafeMutableRawPointer
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+    /// Where this handle puts a `--cert-dir` CA bundle when libcurl has no CAINFO_BLOB (< 7.77).
+    private var caFile: CurlCAFile?
 
     init() throws(FerryHTTPError) {
         CurlGlobal.initialize()
@@ -38,13 +40,14 @@ final class CurlEasy {
         // No "Expect: 100-continue" round trip; the registry answers early errors anyway.
         headerList = curl_slist_append(headerList, "Expect:")
 
+        var caFileInUse: CurlCAFile?
+        defer { caFileInUse?.remove() }
         try errorBuffer.withUnsafeMutableBufferPointer { errorPointer in
             errorPointer[0] = 0
             try set(CURLOPT_URL, request.url)
             try set(CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorPointer.baseAddress))
             try set(CURLOPT_NOSIGNAL, 1)
-            try set(CURLOPT_PROTOCOLS_STR, "http,https")
-            try set(CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+            try restrictProtocols()
             try set(CURLOPT_FOLLOWLOCATION, 0)
             try set(CURLOPT_ACCEPT_ENCODING, nil as String?)
             try set(CURLOPT_CONNECTTIMEOUT_MS, min(configuration.connectTimeoutMilliseconds, request.timeoutMilliseconds ?? Int.max))
@@ -55,7 +58,7 @@ final class CurlEasy {
             try set(CURLOPT_SSL_VERIFYPEER, request.tls.verify ? 1 : 0)
             try set(CURLOPT_SSL_VERIFYHOST, request.tls.verify ? 2 : 0)
             if let bundle = request.tls.caBundlePEM {
-                try check(bundle.withUnsafeBytes { ferry_curl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) })
+                caFileInUse = try setCABundle(bundle)
             }
             try check(ferry_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList))
             try check(ferry_curl_setopt_write(handle, curlWriteCallback))
@@ -109,6 +112,48 @@ final class CurlEasy {
     /// curl's messages can contain the URL; keep only the redacted form.
     private static func redactMessage(_ message: String, url: String) -> String {
         message.replacingOccurrences(of: url, with: URLRedaction.redact(url))
+    }
+
+    /// Limits libcurl to http and https, for the request and for any redirect it might follow
+    /// (ferry follows redirects itself, so this is the second lock on the door). The string
+    /// options exist since libcurl 7.85; older ones (RHEL 9's 7.76.1, Ubuntu 22.04's 7.81) answer
+    /// CURLE_UNKNOWN_OPTION, and get the bitmask options with the same two protocols instead.
+    private func restrictProtocols() throws(FerryHTTPError) {
+        let pairs = [(CURLOPT_PROTOCOLS_STR, CURLOPT_PROTOCOLS), (CURLOPT_REDIR_PROTOCOLS_STR, CURLOPT_REDIR_PROTOCOLS)]
+        for (named, bitmask) in pairs {
+            let code = "http,https".withCString { ferry_curl_setopt_string(handle, named, $0) }
+            if Self.isMissingOption(code) {
+                try set(bitmask, ferry_curlproto_http_https)
+            } else {
+                try check(code)
+            }
+        }
+    }
+
+    /// Hands libcurl the `--cert-dir` CA bundle: from memory where libcurl has CAINFO_BLOB
+    /// (7.77+), else through this handle's `CurlCAFile`, which the caller removes after the
+    /// transfer. Returns that file, or nil when the bundle went in from memory.
+    private func setCABundle(_ bundle: [UInt8]) throws(FerryHTTPError) -> CurlCAFile? {
+        let code = bundle.withUnsafeBytes { ferry_curl_setopt_blob(handle, CURLOPT_CAINFO_BLOB, $0.baseAddress, $0.count) }
+        guard Self.isMissingOption(code) else {
+            try check(code)
+            return nil
+        }
+        let file: CurlCAFile
+        if let existing = caFile {
+            file = existing
+        } else {
+            file = try CurlCAFile()
+            caFile = file
+        }
+        try file.write(bundle)
+        try set(CURLOPT_CAINFO, file.path)
+        return file
+    }
+
+    /// libcurl's answers for an option it was built without or does not know yet.
+    private static func isMissingOption(_ code: CURLcode) -> Bool {
+        code == CURLE_UNKNOWN_OPTION || code == CURLE_NOT_BUILT_IN
     }
 
     private func set(_ option: CURLoption, _ value: Int) throws(FerryHTTPError) {

@@ -1,9 +1,10 @@
-import ArgumentParser
 import FerryCLI
 
 /// The executable is a thin shell: the commands live in FerryCLI so tests can drive them.
-/// The async root must carry `@main` itself, hence this one-line type.
+/// `FerryEntry` reads the arguments from the kernel's argv (not /proc), then runs the command.
 @main
-struct Ferry: AsyncParsableCommand {
-    static let configuration = FerryCommand.configuration
+enum Ferry {
+    static func main() async {
+        await FerryEntry.main()
+    }
 }

@@ -20,10 +20,13 @@ import Testing
         return tests.appendingPathComponent("ferry").path
     }
 
-    static func ferry(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil) throws -> Run {
+    /// Runs ferry (or `executable` with `prefix` before the arguments, for a wrapper such as
+    /// unshare or sh that then runs ferry) to completion.
+    static func ferry(_ arguments: [String], environment: [String: String] = [:], directory: String? = nil,
+                      executable: String? = nil, prefix: [String] = []) throws -> Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: executable ?? binary)
+        process.arguments = prefix + arguments
         var env = ProcessInfo.processInfo.environment
         env["HOME"] = NSTemporaryDirectory() + "ferry-cli-home-\(UUID().uuidString)"  // no stray auth files
         env.removeValue(forKey: "REGISTRY_AUTH_FILE")

@@ -12,7 +12,7 @@ import Testing
         defer { source.stop() }
         let target = try await TestRegistry.start(auth: .token(user: "tia", password: targetPassword))
         defer { target.stop() }
-        let corpus = try await source.push(seed: 96)
+        _ = try await source.push(seed: 96)
         // Blob downloads from the source are redirected to another host with a signed-URL query.
         let elsewhere = try RedirectTarget(upstream: source.host, upstreamBasicAuth: (user: "sam", password: sourcePassword))
         defer { elsewhere.stop() }

@@ -1,0 +1,79 @@
+// See ferry_portable.h for what this target is for.
+#define _GNU_SOURCE
+#include "ferry_portable.h"
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/random.h>
+
+// ---- arguments -------------------------------------------------------------------------------
+// glibc calls every ELF constructor with (argc, argv, envp) (csu/init-first.c, _dl_init), for the
+// executable and for shared objects alike. The kernel's argv strings live for the whole process,
+// so keeping the pointer is enough.
+static int captured_argc;
+static char **captured_argv;
+
+__attribute__((constructor)) static void ferry_capture_arguments(int argc, char **argv, char **envp) {
+    (void)envp;
+    if (argc > 0 && argv != NULL) {
+        captured_argc = argc;
+        captured_argv = argv;
+    }
+}
+
+int ferry_captured_argc(void) { return captured_argc; }
+
+const char *ferry_captured_arg(int index) {
+    if (index < 0 || index >= captured_argc || captured_argv == NULL) return NULL;
+    return captured_argv[index];
+}
+
+// ---- build stamp -----------------------------------------------------------------------------
+#ifndef FERRY_GIT_COMMIT
+#define FERRY_GIT_COMMIT "unknown"
+#endif
+
+const char *ferry_build_commit(void) { return FERRY_GIT_COMMIT; }
+
+// ---- glibc symbol versions -------------------------------------------------------------------
+// The static Swift stdlib and Foundation archives were built against a newer glibc than RHEL 9's
+// 2.34: they call hypot/hypotf, which glibc 2.35 re-versioned (hypot@GLIBC_2.35), and the static
+// libstdc++ calls arc4random, new in glibc 2.36. The release link passes
+//   --wrap=hypot --wrap=hypotf --wrap=arc4random
+// so those calls land here instead. hypot and hypotf bind to the version every glibc has (same
+// maths, only the errno handling moved out of a wrapper); arc4random is served from getrandom(2),
+// which is what glibc's own implementation uses. A build without --wrap never calls these.
+#if defined(__x86_64__)
+__asm__(".symver ferry_hypot_compat, hypot@GLIBC_2.2.5");
+__asm__(".symver ferry_hypotf_compat, hypotf@GLIBC_2.2.5");
+#define FERRY_HAVE_HYPOT_COMPAT 1
+#elif defined(__aarch64__)
+__asm__(".symver ferry_hypot_compat, hypot@GLIBC_2.17");
+__asm__(".symver ferry_hypotf_compat, hypotf@GLIBC_2.17");
+#define FERRY_HAVE_HYPOT_COMPAT 1
+#endif
+
+#ifdef FERRY_HAVE_HYPOT_COMPAT
+double ferry_hypot_compat(double x, double y);
+float ferry_hypotf_compat(float x, float y);
+double __wrap_hypot(double x, double y) { return ferry_hypot_compat(x, y); }
+float __wrap_hypotf(float x, float y) { return ferry_hypotf_compat(x, y); }
+#endif
+
+uint32_t __wrap_arc4random(void) {
+    uint32_t value = 0;
+    unsigned char *bytes = (unsigned char *)&value;
+    size_t filled = 0;
+    while (filled < sizeof value) {
+        ssize_t got = getrandom(bytes + filled, sizeof value - filled, 0);
+        if (got > 0) {
+            filled += (size_t)got;
+        } else if (got < 0 && errno != EINTR) {
+            // getrandom only fails like this on kernels older than 3.17, which glibc 2.34 does
+            // not support either; glibc's arc4random aborts in the same case.
+            __builtin_trap();
+        }
+    }
+    return value;
+}
