@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "FerryInputsTests",
                     dependencies: ["FerryInputs", "FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "FerryCLITests", dependencies: ["FerryCore", "FerryHTTP", "FerryRegistry", "FerryTestSupport"],
+        .testTarget(name: "FerryCLITests", dependencies: ["CFerryPortable", "FerryCore", "FerryHTTP", "FerryRegistry", "FerryTestSupport"],
                     swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

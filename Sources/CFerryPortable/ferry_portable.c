@@ -41,26 +41,16 @@ const char *ferry_build_commit(void) { return FERRY_GIT_COMMIT; }
 // 2.34: they call hypot/hypotf, which glibc 2.35 re-versioned (hypot@GLIBC_2.35), and the static
 // libstdc++ calls arc4random, new in glibc 2.36. The release link passes
 //   --wrap=hypot --wrap=hypotf --wrap=arc4random
-// so those calls land here instead. hypot and hypotf bind to the version every glibc has (same
-// maths, only the errno handling moved out of a wrapper); arc4random is served from getrandom(2),
-// which is what glibc's own implementation uses. A build without --wrap never calls these.
-#if defined(__x86_64__)
-__asm__(".symver ferry_hypot_compat, hypot@GLIBC_2.2.5");
-__asm__(".symver ferry_hypotf_compat, hypotf@GLIBC_2.2.5");
-#define FERRY_HAVE_HYPOT_COMPAT 1
-#elif defined(__aarch64__)
-__asm__(".symver ferry_hypot_compat, hypot@GLIBC_2.17");
-__asm__(".symver ferry_hypotf_compat, hypotf@GLIBC_2.17");
-#define FERRY_HAVE_HYPOT_COMPAT 1
-#endif
+// so those calls land here instead (a build without --wrap never calls these).
+//
+// hypot and hypotf are computed with hypotl, which every glibc has at its first version: for
+// double and float arguments the extended-precision result rounds to the same answer. Binding to
+// hypot@GLIBC_2.2.5 with .symver does not work here, because --wrap rewrites that reference too
+// and the wrapper ends up calling itself.
+double __wrap_hypot(double x, double y) { return (double)hypotl(x, y); }
+float __wrap_hypotf(float x, float y) { return (float)hypotl(x, y); }
 
-#ifdef FERRY_HAVE_HYPOT_COMPAT
-double ferry_hypot_compat(double x, double y);
-float ferry_hypotf_compat(float x, float y);
-double __wrap_hypot(double x, double y) { return ferry_hypot_compat(x, y); }
-float __wrap_hypotf(float x, float y) { return ferry_hypotf_compat(x, y); }
-#endif
-
+// arc4random is served from getrandom(2), which is what glibc's own implementation uses.
 uint32_t __wrap_arc4random(void) {
     uint32_t value = 0;
     unsigned char *bytes = (unsigned char *)&value;

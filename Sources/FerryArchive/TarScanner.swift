@@ -78,7 +78,13 @@ public struct TarScanner {
             var size = try parseNumber(block[124..<136], at: offset)
             if let pendingSize { size = pendingSize }
             let dataOffset = offset + Int64(TarHeader.blockSize)
-            guard dataOffset + size <= fileSize else {
+            // Every size is checked before it moves the offset: a negative one would walk
+            // backwards forever, and one near 2^63 would overflow the sum (issue 15, item 3).
+            // Both operands are non-negative here, so the subtraction cannot overflow.
+            guard size >= 0 else {
+                throw FerryArchiveError.malformedHeader(path: file.path, offset: offset, reason: "negative size \(size)")
+            }
+            guard size <= fileSize - dataOffset else {
                 throw FerryArchiveError.truncated(path: file.path, member: pendingPath ?? Self.string(block[0..<100]))
             }
             let next = dataOffset + size + Int64(TarHeader.padding(size))
@@ -90,7 +96,7 @@ public struct TarScanner {
                         switch key {
                         case "path": pendingPath = value
                         case "linkpath": pendingLink = value
-                        case "size": pendingSize = Int64(value)
+                        case "size": pendingSize = try paxSize(value, at: offset)
                         default: break
                         }
                     }
@@ -183,10 +189,22 @@ public struct TarScanner {
         }
     }
 
-    /// Octal (NUL/space terminated) or GNU base-256 (high bit set) numbers.
+    /// A pax `size` record: decimal digits only (no sign, no spaces), within Int64.
+    private func paxSize(_ text: String, at offset: Int64) throws -> Int64 {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let size = Int64(text) else {
+            throw FerryArchiveError.malformedHeader(path: file.path, offset: offset, reason: "pax size \"\(text.prefix(40))\" is not a size")
+        }
+        return size
+    }
+
+    /// Octal (NUL/space terminated) or GNU base-256 (high bit set) numbers. Base-256 with the
+    /// sign bit set (first byte 0xff) is a negative number, which no field ferry reads may hold.
     private func parseNumber(_ field: ArraySlice<UInt8>, at offset: Int64) throws -> Int64 {
         if let first = field.first, first & 0x80 != 0 {
-            var value: Int64 = Int64(first & 0x7f)
+            guard first & 0x40 == 0 else {
+                throw FerryArchiveError.malformedHeader(path: file.path, offset: offset, reason: "negative base-256 number")
+            }
+            var value: Int64 = Int64(first & 0x3f)
             for byte in field.dropFirst() {
                 guard value < (Int64.max >> 8) else {
                     throw FerryArchiveError.malformedHeader(path: file.path, offset: offset, reason: "number out of range")
@@ -216,9 +234,11 @@ public struct TarScanner {
         var records: [(String, String)] = []
         var index = 0
         while index < data.count {
+            // The length counts the whole record ("LEN key=value\n"), so it must reach past the
+            // space and fit in what is left; checked without overflow.
             guard let space = data[index...].firstIndex(of: 0x20),
                   let length = Int(String(decoding: data[index..<space], as: UTF8.self)),
-                  length > 0, index + length <= data.count else { break }
+                  length > space - index + 1, length <= data.count - index else { break }
             let record = data[(space + 1)..<(index + length - 1)]
             if let equals = record.firstIndex(of: UInt8(ascii: "=")) {
                 records.append((String(decoding: record[..<equals], as: UTF8.self),

@@ -27,61 +27,96 @@ enum BundleGraph {
         }
     }
 
+    /// Bounds on one image's graph, so a small hostile bundle cannot make a walk explode
+    /// (issue 15, item 4: five nested indexes listing their child 60 times were 60^5 walks).
+    /// Real images nest two or three levels and hold a few dozen manifests.
+    static let maximumDepth = 16
+    static let maximumManifests = 10_000
+
     /// `external`: configs and layers an incremental bundle leaves to its base bundles
     /// (SPEC.md §12); they may be absent from the store, and must then match in size.
+    ///
+    /// Each (digest, media type) is read and walked once per image: a manifest listed again,
+    /// under the same index or another, adds nothing new.
     static func walk(_ entry: Descriptor, store: any BlobStore, image: String,
                      external: [Digest: ContentIndex.BaseBlob] = [:]) throws -> Graph {
-        var graph = Graph()
-        try walk(entry, store: store, image: image, external: external, manifests: &graph.manifests, blobs: &graph.blobs,
-                 platforms: &graph.platforms, configs: &graph.configs)
-        return graph
+        var walker = Walker(store: store, image: image, external: external)
+        try walker.walk(entry, depth: 0)
+        return walker.graph
     }
 
-    /// Depth-first: children are appended before their parent.
-    static func walk(_ descriptor: Descriptor, store: any BlobStore, image: String, external: [Digest: ContentIndex.BaseBlob],
-                             manifests: inout [StoredManifest], blobs: inout [Descriptor],
-                             platforms: inout [Platform], configs: inout Set<Digest>) throws {
-        guard descriptor.mediaType.isManifest else {
-            throw FerryBundleError.unsupportedMediaType(image: image, mediaType: descriptor.mediaType)
+    private struct Visit: Hashable {
+        var digest: Digest
+        var mediaType: MediaType
+    }
+
+    private struct Walker {
+        let store: any BlobStore
+        let image: String
+        let external: [Digest: ContentIndex.BaseBlob]
+        var graph = Graph()
+        var visited: Set<Visit> = []
+        /// Manifests in `graph.manifests`, which holds each digest once.
+        var listed: Set<Digest> = []
+
+        init(store: any BlobStore, image: String, external: [Digest: ContentIndex.BaseBlob]) {
+            self.store = store
+            self.image = image
+            self.external = external
         }
-        let bytes = try store.readVerified(descriptor)
-        let parsed: ParsedManifest
-        do {
-            parsed = try ParsedManifest.parse(bytes, mediaType: descriptor.mediaType, digest: descriptor.digest)
-        } catch {
-            throw FerryBundleError.image(image, doing: "reading manifest in \(store.location)", underlying: error)
-        }
-        switch parsed {
-        case .index(let index):
-            for child in index.manifests {
-                if let platform = child.platform { platforms.append(platform) }
-                try walk(child, store: store, image: image, external: external, manifests: &manifests, blobs: &blobs, platforms: &platforms, configs: &configs)
+
+        /// Depth-first: children are appended before their parent.
+        mutating func walk(_ descriptor: Descriptor, depth: Int) throws {
+            guard descriptor.mediaType.isManifest else {
+                throw FerryBundleError.unsupportedMediaType(image: image, mediaType: descriptor.mediaType)
             }
-        case .image(let manifest):
-            configs.insert(manifest.config.digest)
-            let omitted = Set(ImageResolver.omitted(manifest).map(\.digest))
-            for blob in manifest.blobs where !omitted.contains(blob.digest) {
-                guard let location = store.blob(blob.digest) else {
-                    if let base = external[blob.digest] {
-                        guard base.size == blob.size else {
-                            throw FerryBundleError.damaged(path: store.location,
-                                                           reason: "\(image) needs blob \(blob.digest) of \(blob.size) bytes; the content index leaves it to the base bundle with \(base.size)")
-                        }
-                        blobs.append(blob)
-                        continue
-                    }
+            guard visited.insert(Visit(digest: descriptor.digest, mediaType: descriptor.mediaType)).inserted else { return }
+            guard depth <= BundleGraph.maximumDepth, visited.count <= BundleGraph.maximumManifests else {
+                throw FerryBundleError.input(path: store.location,
+                                             reason: "\(image) nests indexes deeper than \(BundleGraph.maximumDepth) levels or holds more than \(BundleGraph.maximumManifests) manifests")
+            }
+            let bytes = try store.readVerified(descriptor)
+            let parsed: ParsedManifest
+            do {
+                parsed = try ParsedManifest.parse(bytes, mediaType: descriptor.mediaType, digest: descriptor.digest)
+            } catch {
+                throw FerryBundleError.image(image, doing: "reading manifest in \(store.location)", underlying: error)
+            }
+            switch parsed {
+            case .index(let index):
+                for child in index.manifests {
+                    if let platform = child.platform { graph.platforms.append(platform) }
+                    try walk(child, depth: depth + 1)
+                }
+            case .image(let manifest):
+                graph.configs.insert(manifest.config.digest)
+                let omitted = Set(ImageResolver.omitted(manifest).map(\.digest))
+                for blob in manifest.blobs where !omitted.contains(blob.digest) {
+                    try check(blob)
+                    graph.blobs.append(blob)
+                }
+            }
+            if listed.insert(descriptor.digest).inserted {
+                graph.manifests.append(StoredManifest(descriptor: descriptor, bytes: bytes))
+            }
+        }
+
+        /// A config or layer is in the store with its size, or left to a base bundle with it.
+        private func check(_ blob: Descriptor) throws {
+            guard let location = store.blob(blob.digest) else {
+                guard let base = external[blob.digest] else {
                     throw FerryBundleError.input(path: store.location, reason: "\(image) needs blob \(blob.digest), which the input does not carry")
                 }
-                guard location.size == blob.size else {
+                guard base.size == blob.size else {
                     throw FerryBundleError.damaged(path: store.location,
-                                                   reason: "\(location.name) has \(location.size) bytes, \(image) says \(blob.size)")
+                                                   reason: "\(image) needs blob \(blob.digest) of \(blob.size) bytes; the content index leaves it to the base bundle with \(base.size)")
                 }
-                blobs.append(blob)
+                return
+            }
+            guard location.size == blob.size else {
+                throw FerryBundleError.damaged(path: store.location,
+                                               reason: "\(location.name) has \(location.size) bytes, \(image) says \(blob.size)")
             }
         }
-        if !manifests.contains(where: { $0.descriptor.digest == descriptor.digest }) {
-            manifests.append(StoredManifest(descriptor: descriptor, bytes: bytes))
-        }
     }
-
 }

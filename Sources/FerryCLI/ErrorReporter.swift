@@ -42,7 +42,7 @@ enum ErrorReporter {
             }
         case let error as RegistryError:
             switch error {
-            case .unauthorized, .refusedRealm, .credentialHelper: return 77
+            case .unauthorized, .refusedRealm, .credentialHelper, .challengeFromRedirectTarget: return 77
             case .authFile, .certificateDirectory: return 65
             case .manifestDigestMismatch, .uploadDigestMismatch: return 76
             case .verification(let inner, _): return code(for: inner)

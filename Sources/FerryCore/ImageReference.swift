@@ -24,12 +24,29 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         self.digest = digest
     }
 
-    /// Parses and normalises `text`.
+    /// skopeo transports that name local stores rather than registries.
+    static let localTransports = ["oci:", "oci-archive:", "docker-archive:", "dir:", "containers-storage:", "docker-daemon:"]
+
+    /// Parses and normalises `text`. A leading `docker://` (skopeo's registry transport) is
+    /// accepted and dropped.
     public init(parsing text: String) throws(FerryCoreError) {
         func fail(_ reason: String) -> FerryCoreError { .invalidReference(text, reason: reason) }
         guard !text.isEmpty else { throw fail("empty reference") }
         guard text.utf8.count <= 512 + 140 else { throw fail("too long") }
         guard !text.contains(where: { $0.isWhitespace }) else { throw fail("contains whitespace") }
+        // skopeo's transport syntax (issue 15, item 20): `docker://` names a registry image, which
+        // is what a reference is, so it is dropped. The other transports name local stores, which
+        // ferry takes as paths; say so rather than "bad registry host".
+        if text.hasPrefix("docker://") {
+            self = try ImageReference(parsing: String(text.dropFirst("docker://".count)))
+            return
+        }
+        for transport in Self.localTransports where text.hasPrefix(transport) {
+            // "oci:5000/app" is a host called oci with a port, not the oci: transport.
+            guard let next = text.dropFirst(transport.count).first, next.isNumber else {
+                throw fail("\(transport) is a skopeo transport for local images; ferry takes registry references here (docker:// may be given or left out), and archives or layouts as paths to import, verify or inspect")
+            }
+        }
 
         var remainder = Substring(text)
         var digest: Digest?

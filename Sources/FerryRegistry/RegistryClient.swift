@@ -113,6 +113,12 @@ public final class RegistryClient: Sendable {
             } catch let error as FerryHTTPError {
                 throw RegistryError.transport(error)
             }
+            // Only the registry's own origin may ask for credentials. A 401 from the host a
+            // redirect led to is an error: answering it would fetch a token, with the registry's
+            // Basic credentials, from whatever realm that host names (issue 15, item 2).
+            if response.status == 401 && !HTTPClient.sameOrigin(response.head.url, endpoint.baseURL) {
+                throw RegistryError.challengeFromRedirectTarget(registry: registry, host: Self.hostAndPort(response.head.url))
+            }
             if response.status == 401 && !answeredChallenge {
                 answeredChallenge = true
                 // A parallel request may have authenticated meanwhile: use its answer.
@@ -134,6 +140,12 @@ public final class RegistryClient: Sendable {
             }
             return response
         }
+    }
+
+    /// "host:port" of a URL, for naming a host in an error without its path or query.
+    static func hostAndPort(_ url: String) -> String {
+        guard let components = URLComponents(string: url), let host = components.host else { return "(unparsable URL)" }
+        return components.port.map { "\(host):\($0)" } ?? host
     }
 
     /// The first entry of a distribution error body (`{"errors":[{"code","message"}]}`); nil

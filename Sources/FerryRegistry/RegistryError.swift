@@ -14,6 +14,9 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
     case missingMediaType(repository: String, reference: String)
     case badTokenResponse(realm: String, reason: String)
     case refusedRealm(realm: String, reason: String)
+    /// A host the registry redirected to (a CDN, an object store) answered 401. Challenges are
+    /// answered only for the registry's own origin, so its credentials never reach that host.
+    case challengeFromRedirectTarget(registry: String, host: String)
     case badChallenge(String)
     case credentialHelper(name: String, reason: String)
     case authFile(path: String, reason: String)
@@ -46,6 +49,8 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
             return "token service \(realm): \(reason)"
         case .refusedRealm(let realm, let reason):
             return "refusing token realm \(realm): \(reason)"
+        case .challengeFromRedirectTarget(let registry, let host):
+            return "\(host), where \(registry) redirected the request, asked for credentials (HTTP 401); ferry sends the registry's credentials only to the registry itself"
         case .badChallenge(let header):
             return "cannot parse WWW-Authenticate challenge \"\(header.prefix(200))\""
         case .credentialHelper(let name, let reason):

@@ -74,4 +74,31 @@ import Testing
             _ = try await Self.client().fetchManifest(try ImageReference(parsing: "\(server.host)/a/lie@\(claimed)"))
         }
     }
+
+    /// Rule (issue 15, item 2): a 401 from the host a registry redirected to is never answered.
+    /// Answering it would send the registry's Basic credentials to whatever token realm that host
+    /// names. The error names the host; the realm sees no request at all.
+    @Test func challengeFromARedirectTargetIsNotAnswered() async throws {
+        let realm = try await ScriptedServer([
+            "GET /token": .init(headers: ["Content-Type": "application/json"], body: #"{"token":"stolen"}"#),
+        ])
+        defer { realm.stop() }
+        let target = try await ScriptedServer([
+            "GET /": .init(status: 401, headers: ["WWW-Authenticate": #"Bearer realm="http://\#(realm.host)/token",service="cdn""#]),
+        ])
+        defer { target.stop() }
+        let registry = try await ScriptedServer([
+            "GET /v2/a/b/manifests/": .init(status: 307, headers: ["Location": "http://\(target.host)/signed/manifest"]),
+        ])
+        defer { registry.stop() }
+        do {
+            _ = try await Self.client().fetchManifest(try ImageReference(parsing: "\(registry.host)/a/b:1"))
+            Issue.record("a redirect target's 401 was answered")
+        } catch let error as RegistryError {
+            guard case .challengeFromRedirectTarget(_, let host) = error else { Issue.record("wrong error: \(error)"); return }
+            #expect(host == target.host)
+        }
+        #expect(target.requests() == ["GET /signed/manifest"], "\(target.requests())")
+        #expect(realm.requests().isEmpty, "the realm a redirect target named was asked: \(realm.requests())")
+    }
 }

@@ -48,6 +48,14 @@ public final class ScriptedServer: Sendable {
 
     deinit { stop() }
 
+    /// The requests received so far, "METHOD PATH", with " with-authorization" added when the
+    /// request carried an Authorization header.
+    public func requests() -> [String] {
+        let path = directory.appendingPathComponent("port.requests").path
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").map(String.init)
+    }
+
     public func stop() {
         process.stop(grace: 2)
         try? FileManager.default.removeItem(at: directory)

@@ -7,6 +7,7 @@
 // Used by FerryCLI only.
 #ifndef FERRY_PORTABLE_H
 #define FERRY_PORTABLE_H
+#include <stdint.h>
 
 /// The argument count glibc passed to the program's constructors, or 0 when none was captured
 /// (a C library that does not pass argc/argv to ELF constructors).
@@ -18,4 +19,10 @@ const char *ferry_captured_arg(int index);
 
 /// The git commit the binary was built from, or "unknown" for a build without the stamp.
 const char *ferry_build_commit(void);
+
+/// The replacements the release link puts in place of glibc's hypot, hypotf and arc4random
+/// (`--wrap`); declared so a test can check them in any build.
+double __wrap_hypot(double x, double y);
+float __wrap_hypotf(float x, float y);
+uint32_t __wrap_arc4random(void);
 #endif

@@ -4,7 +4,8 @@
 Usage: scripted_server.py SCRIPT.json PORT_FILE
 SCRIPT maps "METHOD PATH-PREFIX" to {"status": N, "headers": {...}, "body": "text", "repeat_body": N,
 "link_next": true}. "link_next" answers with a Link header pointing at the same path again (endless
-pagination). The server binds 127.0.0.1 on a free port, writes it to PORT_FILE, exits when stdin closes.
+pagination). Every request is appended to PORT_FILE + ".requests" as "METHOD PATH" and, when it carried
+one, " with-authorization". The server binds 127.0.0.1 on a free port, writes it to PORT_FILE, exits when stdin closes.
 """
 import http.server, json, sys, threading
 
@@ -15,6 +16,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
     def answer(self):
+        with open(sys.argv[2] + ".requests", "a") as log:
+            log.write("%s %s%s\n" % (self.command, self.path, " with-authorization" if self.headers.get("Authorization") else ""))
         for key, rule in script.items():
             method, prefix = key.split(" ", 1)
             if method == self.command and self.path.startswith(prefix):
