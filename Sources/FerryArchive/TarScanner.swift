@@ -71,7 +71,12 @@ public struct TarScanner {
             }
             try readFully(&block, at: offset)
             if block.allSatisfy({ $0 == 0 }) {
-                return try hasNonZero(from: offset, to: fileSize)
+                // The end-of-archive marker is two zero blocks. A file that stops inside the
+                // second was cut, and a cut bundle must be reported (issue 15, item 14).
+                guard Int64(2 * TarHeader.blockSize) <= fileSize - offset else {
+                    throw FerryArchiveError.truncated(path: file.path, member: nil)
+                }
+                return try hasNonZero(from: offset + Int64(TarHeader.blockSize), to: fileSize)
             }
             try verifyChecksum(block, at: offset)
             let type = block[156]

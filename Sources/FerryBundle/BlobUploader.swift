@@ -121,6 +121,10 @@ struct BlobUploader: Sendable {
             return try await supply.upload(descriptor, to: work.repository, registry: registry, client: client,
                                            chunkSize: chunkSize, progress: progress)
         } catch let error as FerryBundleError {
+            // A damaged member is named with the images that need it.
+            if case .damaged = error {
+                throw FerryBundleError.blob(descriptor.digest, images: work.images, doing: "uploading", underlying: error)
+            }
             throw error
         } catch {
             throw FerryBundleError.blob(descriptor.digest, images: work.images, doing: "uploading", underlying: error)

@@ -48,6 +48,9 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     private var contentIndexBytes: [UInt8] = []
     private(set) var signatureBytes: [UInt8] = []
     private var partPlan: PartPlan?
+    /// Held from `begin` to the end of `commit` (or until the writer goes away): one writer per
+    /// output name.
+    private var lock: FileLock?
 
     public init(outputPath: String, created: Date = Date(), format: BundleFormat = .ferry, signingKey: SigningKey? = nil,
                 compression: (kind: StreamCompressor.Kind, level: Int?)? = nil, split: SplitSize? = nil) {
@@ -68,8 +71,16 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         guard FileSystem.isDirectory(directory) else {
             throw FerryBundleError.output(path: outputPath, reason: "directory \(directory) does not exist")
         }
-        guard !FileSystem.isDirectory(outputPath) else {
+        switch FileSystem.kind(atPath: outputPath) {
+        case nil, .regular?: break
+        case .directory?:
             throw FerryBundleError.output(path: outputPath, reason: "is a directory (use a trailing / or --layout for a layout directory)")
+        case .symbolicLink?:
+            // Renaming over a link replaces the link, not what it points to (issue 15, item 8).
+            throw FerryBundleError.output(path: outputPath, reason: "is a symbolic link; ferry publishes a bundle by renaming it into place, which would replace the link: give the link's target, or remove the link")
+        case .other(let kind)?:
+            // A FIFO, a device (/dev/stdout) or a socket would be replaced by a regular file.
+            throw FerryBundleError.output(path: outputPath, reason: "is \(kind); ferry writes bundles to regular files only")
         }
         if format == .dockerArchive {
             for image in plan.images where BundleMetadata.loadableNode(image) == nil {
@@ -80,6 +91,12 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         if split != nil && compression != nil {
             throw FerryBundleError.output(path: outputPath, reason: "a split bundle cannot also be compressed (choose --split-size or --compress)")
         }
+        let lockPath = partialPath + ".lock"
+        guard let lock = try FileLock.acquire(lockPath) else {
+            throw FerryBundleError.output(path: outputPath, reason: "another ferry is writing it (it holds \(lockPath)); wait for that export to end, or choose another name")
+        }
+        self.lock = lock
+        try removeStaleTemporaries()
         try planLayout(plan)
         let planID = planIdentity()
         let slots = blobSlots
@@ -125,6 +142,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         let compression = self.compression
         if let partPlan {
             let parts = try await commitParts(file, journal: journal, plan: partPlan, contentIndexDigest: digest)
+            lock?.release()
             return DestinationResult(path: outputPath, contentIndexDigest: digest, bytesWritten: total, parts: parts)
         }
         let written = try await Blocking.run { [partialPath, outputPath, signingKey, signatureBytes] () throws -> Int64 in
@@ -138,6 +156,10 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
                 FileSystem.remove(partialPath)
             } else {
                 try file.sync()
+                // Publish the file this writer wrote, and no other (issue 15, item 6).
+                guard file.isSameFile(as: partialPath) else {
+                    throw FerryBundleError.output(path: outputPath, reason: "\(partialPath) was replaced while ferry wrote it; not publishing it")
+                }
                 try file.close()
                 try FileSystem.commitRename(from: partialPath, to: outputPath)
             }
@@ -147,7 +169,19 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
             if signingKey != nil { try FileSystem.writeAtomically(signatureBytes + [0x0a], to: outputPath + ".sig") }
             return written
         }
+        lock?.release()
         return DestinationResult(path: outputPath, contentIndexDigest: digest, bytesWritten: written)
+    }
+
+    /// Removes `.<name>.tmp-*` files a compressing export left when it was killed (issue 15,
+    /// item 16). Safe under the output's lock: no other ferry is writing this name.
+    private func removeStaleTemporaries() throws {
+        let directory = FileSystem.directoryName(outputPath)
+        let prefix = FileSystem.temporaryNamePrefix(for: outputPath)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix(prefix) && FileSystem.kind(atPath: "\(directory)/\(name)") == .regular {
+            FileSystem.remove("\(directory)/\(name)")
+        }
     }
 
     /// Plans the member order: metadata, then directories, then every blob. The content index

@@ -132,18 +132,34 @@ public final class TarBlobStore: BlobStore, @unchecked Sendable {
     /// Decompresses `path` into `destination` (a new uncompressed tar), writing at most
     /// `limit` bytes. The cost of reading a compressed bundle: temporary space equal to its
     /// uncompressed size, and one sequential pass before the parallel import starts.
+    ///
+    /// A failure to read the input is bad input (exit 65); a failure to write the copy (a full
+    /// disk) is local I/O (exit 74) and says so (issue 15, item 19).
     static func decompress(_ path: String, to destination: String, limit: Int64) throws {
         let output = try PositionalFile(path: destination, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         var written: Int64 = 0
+        var writeFailure: (any Error)?
         do {
             let decompressor = try StreamDecompressor(path: path)
             _ = try decompressor.decompress(limit: limit) { buffer in
-                try output.write(buffer, at: written)
+                do {
+                    try output.write(buffer, at: written)
+                } catch {
+                    writeFailure = error
+                    throw error
+                }
                 written += Int64(buffer.count)
             }
+        } catch {
+            if let writeFailure {
+                throw FerryBundleError.output(path: destination, reason: "cannot write the decompressed copy of \(path): \(writeFailure)")
+            }
+            throw FerryBundleError.input(path: path, reason: "cannot decompress: \(error)")
+        }
+        do {
             try output.close()
         } catch {
-            throw FerryBundleError.input(path: path, reason: "cannot decompress: \(error)")
+            throw FerryBundleError.output(path: destination, reason: "cannot write the decompressed copy of \(path): \(error)")
         }
     }
 

@@ -31,19 +31,30 @@ struct StoreSupply: UploadSupply {
         }
         progress(.blobStarted(descriptor.digest, size: descriptor.size))
         let verifier = UploadVerifier(descriptor, progress: progress)
-        try await client.uploadBlob(registry: registry, repository: repository, descriptor: descriptor,
-                                    body: {
-                                        // Every attempt is a new session that sends the blob from byte 0.
-                                        verifier.rewind()
-                                        return .file(location.file, offset: location.offset, length: location.size, observer: verifier)
-                                    },
-                                    chunkSize: chunkSize)
-        // The registry checked the digest too; this names the damaged member if it did not match.
-        do {
-            try verifier.finish()
-        } catch {
-            throw FerryBundleError.damaged(path: store.location, reason: "\(location.name): \(error)")
+        // The bytes are hashed as they are read for the upload. When they do not match, that is
+        // the error to report, whatever the registry answered (it refuses the upload with
+        // DIGEST_INVALID): the bundle's member is damaged, exit 76, not a registry failure
+        // (issue 15, item 12).
+        func damaged() -> FerryBundleError? {
+            do {
+                try verifier.finish()
+                return nil
+            } catch {
+                return .damaged(path: store.location, reason: "\(location.name): \(error)")
+            }
         }
+        do {
+            try await client.uploadBlob(registry: registry, repository: repository, descriptor: descriptor,
+                                        body: {
+                                            // Every attempt is a new session that sends the blob from byte 0.
+                                            verifier.rewind()
+                                            return .file(location.file, offset: location.offset, length: location.size, observer: verifier)
+                                        },
+                                        chunkSize: chunkSize)
+        } catch {
+            throw damaged() ?? error
+        }
+        if let damaged = damaged() { throw damaged }
         progress(.blobFinished(descriptor.digest, size: descriptor.size))
         return .uploaded
     }

@@ -54,8 +54,13 @@ enum ErrorReporter {
             return 65
         case is FerryHTTPError:
             return 69
-        case is FerryArchiveError:
-            return 74
+        case let error as FerryArchiveError:
+            // What an archive says about itself is bad input; only ferry's own writing is local I/O
+            // (issue 15, item 19: a hostile member name exited 74).
+            switch error {
+            case .unsafeMemberName, .truncated, .malformedHeader, .decompressionLimit: return 65
+            case .libarchive, .nameTooLong: return 74
+            }
         default:
             return 1
         }

@@ -36,20 +36,13 @@ public struct FerryCommand: AsyncParsableCommand {
     )
 
     @Flag(name: .customLong("version"),
-          help: "Show ferry's version and commit, and the libcurl, libarchive and libzstd it runs with.")
+          help: "Show ferry's version and commit, and the libcurl, libarchive and libzstd it runs with (--version --format json: as JSON).")
     var version = false
-
-    @Option(name: .customLong("format"), help: "With --version: text or json.")
-    var format: OutputOptions.Format = .text
 
     public init() {}
 
     public mutating func run() async throws {
         guard version else { throw CleanExit.helpRequest(self) }
-        let report = VersionReport.current()
-        switch format {
-        case .text: Terminal().out(report.text)
-        case .json: try ReportPrinter.json(report, terminal: Terminal())
-        }
+        try VersionReport.print(format: .text)
     }
 }

@@ -15,8 +15,12 @@ struct ImportCommand: AsyncParsableCommand {
         directory in place: one pass over the tar headers, then blobs are uploaded straight from \
         their bytes in the file, in parallel, and hashed again on the way. Nothing is extracted.
 
-        Everything in the input is checked before anything is sent. Blobs go first (skipped \
-        when the registry has them, mounted from another repository when it can), then child \
+        Before anything is sent, the input's structure is checked: tar headers, member names, \
+        every manifest and index (read whole and hashed) and the presence and size of every blob. \
+        Configs and layers are hashed while they are uploaded; one that does not match its digest \
+        stops the import with exit 76, naming the bundle member and its images, and no manifest \
+        that needs it is pushed (run ferry verify first to check every byte before sending). \
+        Blobs go first (skipped when the registry has them, mounted from another repository when it can), then child \
         manifests, then indexes, then tags, so a tag never points at an incomplete image. \
         Running the same import again sends nothing.
 

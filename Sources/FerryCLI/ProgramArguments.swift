@@ -70,6 +70,15 @@ public enum FerryEntry {
         }
         switch ProgramArguments.current() {
         case .success(let arguments):
+            if let format = VersionReport.requestedFormat(arguments) {
+                do {
+                    try VersionReport.print(format: format)
+                    exit(0)
+                } catch {
+                    Terminal().err("ferry: error: \(error)\n")
+                    exit(74)
+                }
+            }
             await FerryCommand.main(arguments)
         case .failure(let problem):
             Terminal().err("ferry: error: \(problem.message)\n")

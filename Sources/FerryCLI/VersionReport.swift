@@ -32,6 +32,40 @@ struct VersionReport: Encodable {
         return VersionReport(version: FerryVersion.current, commit: String(cString: ferry_build_commit()), libraries: libraries)
     }
 
+    /// Prints the report on stdout.
+    static func print(format: OutputOptions.Format) throws {
+        let report = current()
+        switch format {
+        case .text: Terminal().out(report.text)
+        case .json: try ReportPrinter.json(report, terminal: Terminal())
+        }
+    }
+
+    /// The format `arguments` ask the version in, when they are `--version` with at most a
+    /// `--format`; nil for anything else. `ferry --version --format json` is answered before
+    /// ArgumentParser sees it: a `--format` option on the root command would also capture the
+    /// `--format` of every subcommand (`ferry export … --format json` printed text).
+    static func requestedFormat(_ arguments: [String]) -> OutputOptions.Format? {
+        guard arguments.contains("--version") else { return nil }
+        var format = OutputOptions.Format.text
+        var rest = arguments.filter { $0 != "--version" }
+        while let first = rest.first {
+            rest.removeFirst()
+            let value: String
+            if first == "--format", let next = rest.first {
+                value = next
+                rest.removeFirst()
+            } else if first.hasPrefix("--format=") {
+                value = String(first.dropFirst("--format=".count))
+            } else {
+                return nil
+            }
+            guard let parsed = OutputOptions.Format(rawValue: value) else { return nil }
+            format = parsed
+        }
+        return format
+    }
+
     /// `ferry 0.1.0 (commit 1a2b3c4)`, then one line per library.
     var text: String {
         var lines = ["ferry \(version) (commit \(commit))"]

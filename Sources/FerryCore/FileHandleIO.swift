@@ -176,6 +176,15 @@ public final class PositionalFile: @unchecked Sendable {
     }
 
     /// Sets the file's length (sparse when growing). Single files only.
+    /// Whether `path` names the file this object has open (same device and inode): false when
+    /// the name was removed or now names another file. For a split file, the first part.
+    public func isSameFile(as path: String) -> Bool {
+        guard let first = segments.first else { return false }
+        var open = stat(), named = stat()
+        guard fstat(first.fd, &open) == 0, stat(path, &named) == 0 else { return false }
+        return open.st_dev == named.st_dev && open.st_ino == named.st_ino
+    }
+
     public func truncate(to size: Int64) throws(FerryCoreError) {
         guard segments.count == 1 else { throw .io(operation: "truncate (parts)", path: path, errno: EINVAL) }
         guard ftruncate(segments[0].fd, off_t(size)) == 0 else { throw .io(operation: "truncate", path: path, errno: errno) }
@@ -268,11 +277,34 @@ public enum FileSystem {
         }
     }
 
+    /// What is at a path without following a symbolic link.
+    public enum Kind: Equatable, Sendable { case regular, directory, symbolicLink, other(String) }
+
+    /// What is at `path` without following a symbolic link: nil when nothing is.
+    public static func kind(atPath path: String) -> Kind? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symbolicLink
+        case S_IFIFO: return .other("a FIFO")
+        case S_IFCHR: return .other("a character device")
+        case S_IFBLK: return .other("a block device")
+        case S_IFSOCK: return .other("a socket")
+        default: return .other("not a regular file")
+        }
+    }
+
+    /// The names `temporaryName(for:)` gives for `path`: `.<base>.tmp-<pid>-<random>`.
+    public static func temporaryNamePrefix(for path: String) -> String {
+        ".\(path.split(separator: "/").last ?? "file").tmp-"
+    }
+
     /// A unique hidden name next to `path` for staging its content.
     public static func temporaryName(for path: String) -> String {
         let dir = directoryName(path)
-        let base = String(path.split(separator: "/").last ?? "file")
-        return "\(dir)/.\(base).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        return "\(dir)/\(temporaryNamePrefix(for: path))\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
     public static func directoryName(_ path: String) -> String {

@@ -4,8 +4,9 @@
 /// image-syncer's documentation promises ("if the value is a string of `${env}` or `$env`").
 /// image-syncer itself runs Go's `os.ExpandEnv` over the whole value, which also rewrites a
 /// literal password such as `pa$$word`; ferry keeps such passwords as written. A variable that
-/// is not set is an error naming the variable (image-syncer would silently send an empty
-/// password and fail later with a 401 that hides the cause).
+/// is not set is an error naming the key and field but not the variable, which may be a literal
+/// password that merely looks like one (image-syncer would silently send an empty password and
+/// fail later with a 401 that hides the cause).
 public enum EnvironmentExpansion {
     /// The variable a value refers to, or nil when the value is a literal.
     public static func variableName(in value: String) -> String? {
@@ -30,7 +31,7 @@ public enum EnvironmentExpansion {
                               key: String, field: String) throws(FerryInputsError) -> String {
         guard let name = variableName(in: value) else { return value }
         guard let replacement = environment[name] else {
-            throw .missingVariable(source: source, key: key, field: field, variable: name)
+            throw .missingVariable(source: source, key: key, field: field)
         }
         return replacement
     }

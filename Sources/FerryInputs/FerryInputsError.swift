@@ -7,7 +7,9 @@ public enum FerryInputsError: Error, Sendable, CustomStringConvertible {
     /// The document parsed but has the wrong shape at `path` (`quay.io.username`, `[3]`).
     case shape(source: String, path: String, reason: String)
     /// `${NAME}` / `$NAME` in an auth file names a variable that is not set.
-    case missingVariable(source: String, key: String, field: String, variable: String)
+    /// The variable is not named: `$Summer2024x` may be a literal password that image-syncer's
+    /// syntax reads as a variable, and an error must never echo a secret (issue 15, item 18).
+    case missingVariable(source: String, key: String, field: String)
     /// An image rule (`source: destination`) that cannot be understood.
     case rule(source: String, rule: String, reason: String)
     /// A `/regex/` tag filter or `images-by-tag-regex` pattern that does not compile.
@@ -27,8 +29,8 @@ public enum FerryInputsError: Error, Sendable, CustomStringConvertible {
             return "\(source): not valid YAML or JSON: \(reason)"
         case .shape(let source, let path, let reason):
             return "\(source): \(path.isEmpty ? "top level" : path): \(reason)"
-        case .missingVariable(let source, let key, let field, let variable):
-            return "\(source): \(key).\(field) names the environment variable \(variable), which is not set"
+        case .missingVariable(let source, let key, let field):
+            return "\(source): \(key).\(field) is a $VARIABLE or ${VARIABLE} reference to an environment variable that is not set (its name is not shown: it may be a password)"
         case .rule(let source, let rule, let reason):
             return "\(source): rule \"\(rule)\": \(reason)"
         case .tagPattern(let source, let pattern, let reason):

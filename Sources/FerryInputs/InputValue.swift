@@ -52,6 +52,17 @@ public indirect enum InputValue: Sendable, Equatable {
         }
     }
 
+    /// "a number" or "a boolean" for an unquoted scalar that YAML (1.1 or the 1.2 core schema)
+    /// or JSON reads as one: `5`, `127.0`, `0x1f`, `.inf`, `true`, `yes`; nil for a string.
+    /// Where a name is expected, such a value is a mistake (issue 15, item 10: `5` became
+    /// `docker.io/library/5`); quoting it makes it a string.
+    public var nonStringKind: String? {
+        guard case .scalar(let text, let quoted) = self, !quoted else { return nil }
+        if bool != nil { return "a boolean" }
+        let number = #/[-+]?(0x[0-9a-fA-F]+|0o[0-7]+|[0-9][0-9_]*(\.[0-9_]*)?([eE][-+]?[0-9]+)?|\.[0-9]+([eE][-+]?[0-9]+)?|\.(inf|Inf|INF)|\.(nan|NaN|NAN))/#
+        return text.wholeMatch(of: number) != nil ? "a number" : nil
+    }
+
     /// A short name of the value's kind, for error messages.
     public var kindName: String {
         switch self {
@@ -73,8 +84,9 @@ public enum YAMLReader {
         do {
             var values: [InputValue] = []
             let parser = try Parser(yaml: text)
+            var budget = maximumValues
             while let node = try parser.nextRoot() {
-                values.append(try convert(node, source: source, path: ""))
+                values.append(try convert(node, source: source, path: "", budget: &budget))
             }
             return values
         } catch let error as FerryInputsError {
@@ -90,8 +102,9 @@ public enum YAMLReader {
         var values: [InputValue] = []
         do {
             let parser = try Parser(yaml: text)
+            var budget = maximumValues
             while let node = try parser.nextRoot() {
-                values.append(try convert(node, source: source, path: ""))
+                values.append(try convert(node, source: source, path: "", budget: &budget))
             }
             return (values, nil)
         } catch let error as FerryInputsError {
@@ -110,7 +123,19 @@ public enum YAMLReader {
         return all.first
     }
 
-    private static func convert(_ node: Node, source: String, path: String) throws(FerryInputsError) -> InputValue {
+    /// How many values (scalars, lists, mappings) one file may expand to. YAML aliases repeat
+    /// what their anchor holds, so nine levels of ten aliases each make a 1 KB file a billion
+    /// values (issue 15, item 9). Kubernetes manifests and sync files may use anchors, so they
+    /// are allowed, but the expansion is bounded: a million values is far beyond any real file.
+    public static let maximumValues = 1_000_000
+
+    private static func convert(_ node: Node, source: String, path: String, budget: inout Int) throws(FerryInputsError) -> InputValue {
+        budget -= 1
+        guard budget >= 0 else {
+            let line = node.mark.map { " (line \($0.line))" } ?? ""
+            throw .shape(source: source, path: path,
+                         reason: "expands to more than \(maximumValues) values\(line); YAML aliases that repeat an anchor over and over are refused")
+        }
         switch node {
         case .scalar(let scalar):
             let quoted = scalar.style == .singleQuoted || scalar.style == .doubleQuoted
@@ -121,7 +146,7 @@ public enum YAMLReader {
         case .sequence(let sequence):
             var items: [InputValue] = []
             for (index, item) in sequence.enumerated() {
-                items.append(try convert(item, source: source, path: "\(path)[\(index)]"))
+                items.append(try convert(item, source: source, path: "\(path)[\(index)]", budget: &budget))
             }
             return .sequence(items)
         case .mapping(let mapping):
@@ -131,7 +156,7 @@ public enum YAMLReader {
                     throw .shape(source: source, path: path, reason: "a mapping key is not a string")
                 }
                 let child = path.isEmpty ? keyScalar.string : "\(path).\(keyScalar.string)"
-                entries.append((keyScalar.string, try convert(value, source: source, path: child)))
+                entries.append((keyScalar.string, try convert(value, source: source, path: child, budget: &budget)))
             }
             return .mapping(entries)
         case .alias:

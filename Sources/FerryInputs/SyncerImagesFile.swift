@@ -36,12 +36,14 @@ public struct SyncerImagesFile: Sendable, Equatable {
             case .null:
                 destinations = [.defaultLocation]
             case .scalar(let text, _):
+                try Self.refuseNonString(value, source: source, key: key)
                 destinations = [try SyncerURL.destination(text, file: source, rule: key)]
             case .sequence(let items):
                 for item in items {
                     guard let text = item.string ?? (item == .null ? "" : nil) else {
                         throw .shape(source: source, path: key, reason: "a destination list holds strings, found \(item.kindName)")
                     }
+                    try Self.refuseNonString(item, source: source, key: key)
                     destinations.append(try SyncerURL.destination(text, file: source, rule: key))
                 }
             case .mapping:
@@ -51,6 +53,13 @@ public struct SyncerImagesFile: Sendable, Equatable {
                                                 destinations: destinations, file: source))
         }
         self.init(source: source, rules: rules)
+    }
+
+    /// A destination written as a number or boolean (`5`, `true`, YAML `127.0`) is refused
+    /// with the file and key rather than read as a repository name such as `docker.io/library/5`.
+    private static func refuseNonString(_ value: InputValue, source: String, key: String) throws(FerryInputsError) {
+        guard let kind = value.nonStringKind, let text = value.string else { return }
+        throw .shape(source: source, path: key, reason: "the destination \(text) is \(kind), not a name; quote it if a repository is meant")
     }
 
     /// An images.json for `references`, each sent to the default destination (`""`), keys

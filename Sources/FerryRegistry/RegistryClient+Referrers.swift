@@ -9,11 +9,12 @@ extension RegistryClient {
     /// `sha256-<hex>` (distribution-spec v1.1, "Referrers Tag Schema").
     public func referrers(registry: String, repository: String, digest: Digest, maximumPages: Int = 100) async throws -> [Descriptor]? {
         var descriptors: [Descriptor] = []
-        var next: String? = "/v2/\(repository)/referrers/\(digest)"
-        var pages = 0
+        var listed: Set<Digest> = []
+        let first = "/v2/\(repository)/referrers/\(digest)"
+        var walk = PageWalk(first: first, maximumPages: maximumPages)
+        var next: String? = first
         while let path = next {
-            pages += 1
-            guard pages <= maximumPages else { break }
+            try walk.request(path)
             let response = try await send(registry: registry, repository: repository, maximumBodySize: ParsedManifest.maximumSize) { endpoint in
                 var headers = HTTPHeaders()
                 headers.set("Accept", MediaType.ociIndex.rawValue)
@@ -22,7 +23,7 @@ extension RegistryClient {
             switch response.status {
             case 200: break
             // No such endpoint: a registry without the API (distribution 2.x answers 404).
-            case 404 where pages == 1: return nil
+            case 404 where walk.pages == 1: return nil
             default: throw Self.unexpected(response)
             }
             let index: ImageIndex
@@ -32,9 +33,10 @@ extension RegistryClient {
                 throw RegistryError.unexpectedStatus(status: 200, url: response.head.redactedURL, code: nil,
                                                      message: "referrers answer is not an OCI index")
             }
-            descriptors += index.manifests.filter { $0.mediaType.isManifest }
-            next = Self.nextLink(response.headers["Link"])
-            if let link = next, link.hasPrefix("http") || !link.hasPrefix("/v2/") { next = nil }
+            for descriptor in index.manifests where descriptor.mediaType.isManifest && listed.insert(descriptor.digest).inserted {
+                descriptors.append(descriptor)
+            }
+            next = walk.next(link: response.headers["Link"])
         }
         return descriptors
     }

@@ -3,17 +3,18 @@ import FerryHTTP
 import Foundation
 
 extension RegistryClient {
-    /// Every tag of a repository, following `Link: <…>; rel="next"` pagination. Stops after
-    /// `maximumPages` so a registry that paginates forever cannot keep us busy.
+    /// Every tag of a repository, each once, following `Link` pagination by `PageWalk`'s rules
+    /// (same registry, no page twice, at most `maximumPages`).
     public func listTags(registry: String, repository: String, pageSize: Int = 1000, maximumPages: Int = 1000) async throws -> [String] {
         var tags: [String] = []
-        var next: String? = "/v2/\(repository)/tags/list?n=\(pageSize)"
-        var pages = 0
+        var listed: Set<String> = []
+        let first = "/v2/\(repository)/tags/list?n=\(pageSize)"
+        var walk = PageWalk(first: first, maximumPages: maximumPages)
+        var next: String? = first
         while let path = next {
-            pages += 1
-            guard pages <= maximumPages else { break }
+            try walk.request(path)
             let response = try await send(registry: registry, repository: repository, maximumBodySize: 8 << 20) { endpoint in
-                HTTPRequest(url: path.hasPrefix("http") ? path : endpoint.baseURL + path, tls: endpoint.tls)
+                HTTPRequest(url: endpoint.baseURL + path, tls: endpoint.tls)
             }
             guard response.status == 200 else {
                 if response.status == 404 { throw RegistryError.manifestNotFound(repository: "\(registry)/\(repository)", reference: "tags") }
@@ -23,21 +24,9 @@ extension RegistryClient {
             guard let page = try? JSONDecoder().decode(Page.self, from: Data(response.body)) else {
                 throw RegistryError.unexpectedStatus(status: 200, url: response.head.redactedURL, code: nil, message: "tag list is not JSON")
             }
-            tags += page.tags ?? []
-            next = Self.nextLink(response.headers["Link"])
-            // Only follow links to the same registry path space.
-            if let link = next, link.hasPrefix("http") || !link.hasPrefix("/v2/") { next = nil }
+            for tag in page.tags ?? [] where listed.insert(tag).inserted { tags.append(tag) }
+            next = walk.next(link: response.headers["Link"])
         }
         return tags
-    }
-
-    /// The target of `<…>; rel="next"`.
-    static func nextLink(_ header: String?) -> String? {
-        guard let header else { return nil }
-        for part in header.split(separator: ",") where part.contains("rel=\"next\"") || part.contains("rel=next") {
-            guard let open = part.firstIndex(of: "<"), let close = part.firstIndex(of: ">"), open < close else { continue }
-            return String(part[part.index(after: open)..<close])
-        }
-        return nil
     }
 }

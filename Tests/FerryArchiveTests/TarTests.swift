@@ -113,6 +113,24 @@ import Glibc
         #expect(try TarScanner(file: PositionalFile(path: trailing, flags: O_RDONLY)).scan().trailingGarbage)
     }
 
+    /// Rule (issue 15, item 14): a tar cut inside its end-of-archive marker (the last 1–512
+    /// bytes, or the whole second zero block) is truncated; the full marker is not.
+    @Test(arguments: [512, 513, 1023, 1024])
+    func cutInsideTheEndMarkerIsTruncation(_ keep: Int) throws {
+        let (path, layout) = try Self.write([(TarMember(name: "oci-layout", size: 5), Array("hello".utf8))])
+        defer { unlink(path) }
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = Self.temporaryFile()
+        try original.prefix(Int(layout.endOfMembers) + keep).write(to: URL(fileURLWithPath: cut))
+        defer { unlink(cut) }
+        let scanner = TarScanner(file: try PositionalFile(path: cut, flags: O_RDONLY))
+        if keep == 1024 {
+            #expect(try scanner.scan().members.map(\.name) == ["oci-layout"])
+        } else {
+            #expect(throws: FerryArchiveError.self) { _ = try scanner.scan() }
+        }
+    }
+
     /// The spec's example bundle: its content index offsets point at the blob data.
     @Test func exampleBundleOffsetsMatchContentIndex() throws {
         let path = Fixtures.url("ferry-bundle/examples/bundle.tar").path

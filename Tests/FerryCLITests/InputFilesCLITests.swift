@@ -81,7 +81,7 @@ import Testing
     @Test(arguments: [
         (["export", "-f", "\(examples)/image-syncer/auth.json", "-o", "/tmp/ferry-x.tar"], "--auth-syncer"),
         (["export", "-f", "\(examples)/kubernetes/cronjob-backup.yaml", "-o", "/tmp/ferry-x.tar"], "ferry discover"),
-        (["export", "127.0.0.1:9/a:1", "--auth-syncer", "\(examples)/image-syncer/auth.json", "-o", "/tmp/ferry-x.tar"], "QUAY_PASSWORD"),
+        (["export", "127.0.0.1:9/a:1", "--auth-syncer", "\(examples)/image-syncer/auth.json", "-o", "/tmp/ferry-x.tar"], "quay.io.password"),
         (["import", "/nonexistent.tar", "--to", "127.0.0.1:9", "--auth-syncer", "/nonexistent/auth.json"], "/nonexistent/auth.json"),
     ])
     func badInputFilesExit65(_ arguments: [String], _ mention: String) throws {

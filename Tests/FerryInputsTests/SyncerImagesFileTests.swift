@@ -125,6 +125,11 @@ import Testing
         ("{\"a.io/x:1\": {\"k\": \"v\"}}", "not a mapping"),
         ("{\"a.io/x:1\": []}", "no destination"),
         ("[\"a.io/x:1\"]", "mapping"),
+        // Issue 15, item 10: a destination that JSON or YAML reads as a number or boolean.
+        ("{\"a.io/x:1\": 5}", "a.io/x:1: the destination 5 is a number"),
+        ("{\"a.io/x:1\": true}", "the destination true is a boolean"),
+        ("a.io/x:1: 127.0\n", "the destination 127.0 is a number"),
+        ("a.io/x:1: [b.io/y, yes]\n", "the destination yes is a boolean"),
     ])
     func badRulesAreRefused(_ text: String, _ mention: String) {
         do {
@@ -134,6 +139,12 @@ import Testing
             #expect(error.description.contains(mention), "\(error)")
             #expect(error.description.hasPrefix("images.json"), "\(error)")
         }
+    }
+
+    /// Quoted, the same words are names.
+    @Test func quotedNumbersAreNames() throws {
+        let file = try SyncerImagesFile(text: "a.io/x:1: \"5\"\na.io/y:1: 'true'\n", source: "images.yaml")
+        #expect(file.rules.count == 2)
     }
 
     @Test func renderIsAnImagesFileSendingEverythingToTheDefault() throws {

@@ -36,14 +36,29 @@ import Testing
         }
     }
 
-    /// A registry that paginates forever is cut off after the page limit.
+    /// A registry that paginates forever is cut off after the page limit, with an error rather
+    /// than a silently shortened list.
     @Test func endlessPaginationIsBounded() async throws {
         let server = try await ScriptedServer([
-            "GET /v2/a/b/tags/list": .init(body: #"{"tags":["t"]}"#, linkNext: true),
+            "GET /v2/a/b/tags/list": .init(body: #"{"tags":["t"]}"#, linkCounter: true),
         ])
         defer { server.stop() }
-        let tags = try await Self.client().listTags(registry: server.host, repository: "a/b", maximumPages: 5)
-        #expect(tags.count == 5)
+        await #expect(throws: RegistryError.self) {
+            _ = try await Self.client().listTags(registry: server.host, repository: "a/b", maximumPages: 5)
+        }
+        #expect(server.requests().count == 5)
+    }
+
+    /// Rule (issue 15, item 13): a `Link` back to a page already read ends the listing; each
+    /// tag comes back once. Before, the page was read 1,000 times and every tag listed as often.
+    @Test func paginationLoopEndsAndTagsComeOnce() async throws {
+        let server = try await ScriptedServer([
+            "GET /v2/a/b/tags/list": .init(body: #"{"tags":["t","u","t"]}"#, linkNext: true),
+        ])
+        defer { server.stop() }
+        let tags = try await Self.client().listTags(registry: server.host, repository: "a/b")
+        #expect(tags == ["t", "u"])
+        #expect(server.requests().count == 1, "\(server.requests())")
     }
 
     /// A manifest or error body larger than its limit is refused, not read to the end.

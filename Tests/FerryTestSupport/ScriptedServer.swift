@@ -10,13 +10,17 @@ public final class ScriptedServer: Sendable {
         public var body: String
         public var repeat_body: Int
         public var link_next: Bool
+        public var link_counter: Bool
 
-        public init(status: Int = 200, headers: [String: String] = [:], body: String = "", repeatBody: Int = 1, linkNext: Bool = false) {
+        /// `linkNext`: a `Link` to the same page (a loop); `linkCounter`: to a new page each time.
+        public init(status: Int = 200, headers: [String: String] = [:], body: String = "", repeatBody: Int = 1,
+                    linkNext: Bool = false, linkCounter: Bool = false) {
             self.status = status
             self.headers = headers
             self.body = body
             repeat_body = repeatBody
             link_next = linkNext
+            link_counter = linkCounter
         }
     }
 

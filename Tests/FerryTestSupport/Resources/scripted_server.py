@@ -3,13 +3,14 @@
 
 Usage: scripted_server.py SCRIPT.json PORT_FILE
 SCRIPT maps "METHOD PATH-PREFIX" to {"status": N, "headers": {...}, "body": "text", "repeat_body": N,
-"link_next": true}. "link_next" answers with a Link header pointing at the same path again (endless
-pagination). Every request is appended to PORT_FILE + ".requests" as "METHOD PATH" and, when it carried
+"link_next": true, "link_counter": true}. "link_next" answers with a Link header pointing at the same
+path again (a pagination loop); "link_counter" with a new page each time (endless pagination). Every request is appended to PORT_FILE + ".requests" as "METHOD PATH" and, when it carried
 one, " with-authorization". The server binds 127.0.0.1 on a free port, writes it to PORT_FILE, exits when stdin closes.
 """
 import http.server, json, sys, threading
 
 script = json.load(open(sys.argv[1]))
+pages = []  # pages answered with a "link_counter" rule: each gets a new next link
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -27,6 +28,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     self.send_header(name, value.replace("{port}", str(self.server.server_port)))
                 if rule.get("link_next"):
                     self.send_header("Link", '<%s>; rel="next"' % self.path)
+                if rule.get("link_counter"):
+                    base = self.path.split("&p=")[0].split("?p=")[0]
+                    pages.append(1)
+                    self.send_header("Link", '<%s%sp=%d>; rel="next"' % (base, "&" if "?" in base else "?", len(pages)))
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if self.command != "HEAD":
