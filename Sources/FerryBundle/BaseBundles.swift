@@ -48,7 +48,7 @@ public struct BaseBundles: Sendable, Equatable {
             _ = try head.withUnsafeMutableBytes { try file.read(into: $0, at: 0) }
             if head[0] == UInt8(ascii: "{") { return try PartSet.read(file, offset: 0, size: size) }
         }
-        let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-base")
+        let scratch = FileSystem.newScratch("base")
         defer { FileSystem.removeScratch(scratch) }
         guard let tar = try BlobStores.open(path, scratch: scratch) as? TarBlobStore else {
             throw FerryBundleError.input(path: path, reason: "is not a ferry bundle")
@@ -62,8 +62,7 @@ public struct BaseBundles: Sendable, Equatable {
     /// The blobs a bundle's images need from its bases, from the bundle's own content index
     /// (empty for a bundle that is not incremental, or any other archive).
     static func external(of store: any BlobStore) throws -> [Digest: ContentIndex.BaseBlob] {
-        guard let tar = store as? TarBlobStore, tar.members[ContentIndex.memberName] != nil else { return [:] }
-        let index = try ContentIndex.decode(try tar.resolve(ContentIndex.memberName).readAll(limit: 256 << 20))
+        guard let index = try ContentIndex.read(from: store) else { return [:] }
         return Dictionary((index.base?.blobs ?? []).map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
     }
 }

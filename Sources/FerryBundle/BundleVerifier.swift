@@ -64,7 +64,7 @@ public struct BundleVerifier: Sendable {
         // A compressed bundle is decompressed once into a temporary copy and that is verified.
         // A damaged compressed stream cannot be read past the damage: that is an unreadable
         // input (an error), not a damage report (formats/ferry-bundle/SPEC.md).
-        let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-verify")
+        let scratch = FileSystem.newScratch("verify")
         defer { FileSystem.removeScratch(scratch) }
         var effective = options
         effective.input = try await Blocking.run { try Self.uncompressed(options.input, scratch: scratch) }

@@ -212,6 +212,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
             let parts = split.map { PartPlan.cut(layout, maxPartSize: $0.maxPartSize) }
             var index = BundleMetadata.contentIndex(plan, offsets: offsets, created: created)
             index.parts = parts.map { ContentIndex.Parts(maxPartSize: $0.maxPartSize, sizes: $0.sizes) }
+            index.members = Dictionary(fixed.map { ($0.0, DigestHasher.digest(of: $0.1)) }, uniquingKeysWith: { a, _ in a })
             let bytes = format == .ferry ? try index.encoded() : []
             if bytes.count == assumedSize {
                 self.layout = layout

@@ -48,6 +48,12 @@ public struct ContentIndex: Codable, Sendable, Equatable {
     public var blobs: [Blob]
     public var parts: Parts? = nil
     public var base: Base? = nil
+    /// The SHA-256 of each metadata member, by member name: `oci-layout`, `index.json`,
+    /// `manifest.json`, `repositories` (SPEC.md rule 3.7). Every name a reader takes from those
+    /// members (annotations, RepoTags, `repositories`) is so bound to the content index, and
+    /// through it to the signature: swapping two images' names changes a digest here (issue 15,
+    /// item 1). Absent in bundles written before it existed.
+    public var members: [String: Digest]? = nil
 
     /// An incremental bundle (`--since`, SPEC.md §12): the earlier bundles it builds on, and
     /// the blobs its images need that it does not carry because those bundles did.
@@ -80,6 +86,38 @@ public struct ContentIndex: Codable, Sendable, Equatable {
     }
 
     /// Decodes and checks the schema version.
+    /// The content index of a ferry bundle read in place, or nil for any other input.
+    static func read(from store: any BlobStore) throws -> ContentIndex? {
+        guard let tar = store as? TarBlobStore, tar.members[memberName] != nil else { return nil }
+        return try decode(try tar.resolve(memberName).readAll(limit: 256 << 20))
+    }
+
+    /// SPEC.md 3.7: the metadata members a reader takes image names from hash to the digests
+    /// this index pins. Import checks this before it reads a single name, so a bundle whose
+    /// names were swapped after it was made (and signed) is refused, not pushed under the other
+    /// image's name (issue 15, item 1). `indexJSON` is the `index.json` the reader already holds.
+    func checkPinnedMembers(of store: any BlobStore, indexJSON: [UInt8]?) throws {
+        guard let pins = members else { return }
+        for (name, pinned) in pins.sorted(by: { $0.key < $1.key }) {
+            let bytes: [UInt8]?
+            if name == "index.json" {
+                bytes = indexJSON
+            } else if let tar = store as? TarBlobStore, tar.members[name] != nil {
+                bytes = try tar.resolve(name).readAll(limit: 64 << 20)
+            } else {
+                bytes = nil
+            }
+            guard let bytes else {
+                throw FerryBundleError.damaged(path: store.location, reason: "\(Self.memberName) pins \(name), which is not in the input")
+            }
+            let actual = DigestHasher.digest(of: bytes)
+            guard actual == pinned else {
+                throw FerryBundleError.damaged(path: store.location,
+                                               reason: "\(name) hashes to \(actual), but \(Self.memberName) pins \(pinned): the image names in it are not the ones the bundle was made with")
+            }
+        }
+    }
+
     public static func decode(_ bytes: [UInt8]) throws -> ContentIndex {
         let index = try JSONDecoder().decode(ContentIndex.self, from: Data(bytes))
         guard index.schemaVersion == 1 else {

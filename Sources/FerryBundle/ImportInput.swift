@@ -20,7 +20,7 @@ public final class ImportInput: Sendable {
     deinit { FileSystem.removeScratch(scratch) }
 
     public static func open(_ path: String) async throws -> ImportInput {
-        let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-import")
+        let scratch = FileSystem.newScratch("import")
         do {
             let store = try await Blocking.run { try BlobStores.open(path, scratch: scratch) }
             return ImportInput(path: path, store: store, scratch: scratch)

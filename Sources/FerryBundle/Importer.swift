@@ -166,11 +166,15 @@ public struct Importer: Sendable {
             let converted = try converter.convert(filter: options.filter, mapper: try Self.mapper(options))
             return (converted.images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs))
         }
+        try ContentIndex.read(from: store)?.checkPinnedMembers(of: store, indexJSON: indexBytes)
         let index = try BundleGraph.decodeIndex(indexBytes, location: store.location)
         let external = try BaseBundles.external(of: store)
         var images: [ImportImage] = []
         var unnamed: [String] = []
-        var destinations = Set<String>()
+        // Destination → the source image going there. Two different images with one destination
+        // would overwrite each other's tag; that is refused before anything is sent, naming both
+        // (issue 15, item 11: one was dropped without a word, or a false "sides disagree" followed).
+        var claimed: [String: ImageReference] = [:]
         var names = options.names.makeIterator()
         for entry in index.manifests {
             guard let source = ImportNaming.name(of: entry) ?? names.next() else {
@@ -186,7 +190,18 @@ public struct Importer: Sendable {
             } else {
                 continue  // not selected by the images file, and no --to
             }
-            let fresh = targets.filter { destinations.insert($0.description).inserted }
+            var fresh: [ImageReference] = []
+            for target in targets {
+                if let other = claimed[target.description] {
+                    guard other == source else {
+                        throw FerryBundleError.input(path: store.location,
+                                                     reason: "\(other) and \(source) would both go to \(target); give one another destination (--map SRC=DST) or leave one out (--exclude)")
+                    }
+                    continue
+                }
+                claimed[target.description] = source
+                fresh.append(target)
+            }
             guard !fresh.isEmpty else { continue }
             let graph = try BundleGraph.walk(entry, store: store, image: source.description, external: external)
             for destination in fresh {

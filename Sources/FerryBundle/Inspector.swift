@@ -65,7 +65,7 @@ public enum Inspector {
     /// Reads a bundle, oci-archive, docker-archive or layout directory; no network.
     public static func inspect(path: String) async throws -> BundleInspectionReport {
         try await Blocking.run {
-            let scratch = FileSystem.temporaryName(for: NSTemporaryDirectory() + "ferry-inspect")
+            let scratch = FileSystem.newScratch("inspect")
             defer { FileSystem.removeScratch(scratch) }
             let store = try BlobStores.open(path, scratch: scratch)
             guard let indexBytes = try store.indexJSON() else {

@@ -7,7 +7,33 @@ enum VerificationContentIndex {
     static func check(_ index: ContentIndex, input: VerificationInput, graph: VerificationGraph,
                       indexEntries: [VerificationGraph.Entry]?, log: inout ProblemLog) {
         checkRows(index, input: input, graph: graph, log: &log)
+        checkMembers(index, input: input, log: &log)
         if let indexEntries { checkImages(index, entries: indexEntries, log: &log) }
+    }
+
+    /// SPEC.md 3.7: each metadata member hashes to the digest the content index pins. These
+    /// members carry every image name readers use, so a mismatch means the names may not be the
+    /// ones the bundle was made (and signed) with: it affects every image.
+    private static func checkMembers(_ index: ContentIndex, input: VerificationInput, log: inout ProblemLog) {
+        for (name, pinned) in (index.members ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let member = input.members[name] else {
+                log.add(.contentIndexMismatch, member: name, expected: pinned.description, actual: "absent", scope: .all,
+                        "\(ContentIndex.memberName) pins \(name) (\(pinned.short)), which is not in the archive")
+                continue
+            }
+            let actual: Digest
+            do {
+                actual = DigestHasher.digest(of: try input.read(member, limit: 64 << 20))
+            } catch {
+                log.add(.contentIndexMismatch, member: name, expected: pinned.description, actual: "unreadable", scope: .all,
+                        "\(name) cannot be read to check it against \(ContentIndex.memberName): \(error)")
+                continue
+            }
+            if actual != pinned {
+                log.add(.contentIndexMismatch, member: name, expected: pinned.description, actual: actual.description, scope: .all,
+                        "\(name) hashes to \(actual.short), but \(ContentIndex.memberName) pins \(pinned.short): the image names it gives are not the ones the bundle was made with")
+            }
+        }
     }
 
     private static func checkRows(_ index: ContentIndex, input: VerificationInput, graph: VerificationGraph,
@@ -69,12 +95,16 @@ enum VerificationContentIndex {
         for (position, (image, entry)) in zip(index.images, entries).enumerated() {
             let descriptor = entry.descriptor
             let annotations = descriptor.annotations ?? [:]
-            let annotated = annotations[AnnotationKey.refName] ?? annotations[AnnotationKey.containerdImageName] ?? "none"
             var differences: [(field: String, expected: String, actual: String)] = []
             if image.digest != descriptor.digest {
                 differences.append(("digest", descriptor.digest.description, image.digest.description))
             }
-            if image.name != annotated { differences.append(("name", annotated, image.name)) }
+            // Every annotation a reader takes a name from must give this image's name: import
+            // reads io.containerd.image.name first, other tools the ref name (issue 15, item 1:
+            // checking only one let the other be swapped between entries).
+            let names = [AnnotationKey.containerdImageName, AnnotationKey.refName].compactMap { key in annotations[key].map { (key, $0) } }
+            if names.isEmpty { differences.append(("name", "none", image.name)) }
+            for (key, value) in names where value != image.name { differences.append((key, value, image.name)) }
             if image.mediaType != descriptor.mediaType {
                 differences.append(("mediaType", descriptor.mediaType.rawValue, image.mediaType.rawValue))
             }

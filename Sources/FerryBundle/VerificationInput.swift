@@ -152,8 +152,12 @@ extension VerificationInput {
                         "member at byte \(entry.headerOffset) has an unsafe name: \(error)")
                 continue
             }
-            let seen = members[name] != nil || directories.contains(name) || links.contains { $0.0 == name }
-            if seen {
+            // A directory entry never claims a name for a file: import (TarBlobStore), GNU tar
+            // and skopeo skip directories and read the file of that name, so verify does too
+            // (issue 15, item 15: a blob after a same-named directory was reported missing).
+            let claimed = members[name] != nil || links.contains { $0.0 == name }
+            if entry.kind == .directory && (claimed || directories.contains(name)) { continue }
+            if claimed {
                 shadowing.append((name, entry))
                 continue
             }

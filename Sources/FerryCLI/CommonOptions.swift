@@ -33,6 +33,23 @@ struct RegistryOptions: ParsableArguments {
     @Option(name: .customLong("limit-rate"), help: ArgumentHelp("Bandwidth limit for all transfers together, bytes per second with K/M/G suffixes (e.g. 20M), for links shared with production traffic.", valueName: "rate"))
     var limitRate: String?
 
+    @Option(name: .customLong("request-timeout"), help: ArgumentHelp("Seconds one small request (manifest, token, tag list, blob HEAD) may take in all, per attempt: a server that sends it a byte at a time is cut off.", valueName: "seconds"))
+    var requestTimeout: Int = 60
+
+    @Option(name: .customLong("min-rate"), help: ArgumentHelp("A blob download or upload slower than RATE bytes/s for SECONDS is cut and retried (K/M/G suffixes, powers of 1024). With --limit-rate, lowered to half of each transfer's share.", valueName: "rate[/seconds]"))
+    var minRate: String = "10K/60"
+
+    /// `--min-rate` as bytes per second and seconds; nil when malformed.
+    static func parseMinRate(_ text: String) -> (bytesPerSecond: Int64, seconds: Int)? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let rate = ByteSize.parse(String(parts[0])) else { return nil }
+        guard parts.count == 2 else { return (rate, 60) }
+        var seconds = String(parts[1])
+        if seconds.hasSuffix("s") { seconds.removeLast() }
+        guard let value = Int(seconds), value >= 1 else { return nil }
+        return (rate, value)
+    }
+
     /// The credential providers in precedence order: `--creds`, then the auth file.
     /// `fileProviders` (from input files) come between `--creds` and the auth file.
     func credentials(registries: Set<String>, fileProviders: [any CredentialProvider] = []) throws -> any CredentialProvider {
@@ -65,12 +82,22 @@ struct RegistryOptions: ParsableArguments {
             throw ValidationError("--insecure-registry takes host[:port], got \"\(registry)\"")
         }
         guard retries >= 1 else { throw ValidationError("--retries must be at least 1") }
-        var httpConfiguration = HTTPConfiguration(maximumConcurrentTransfers: max(jobs, 1) + 2, userAgent: "ferry/\(FerryVersion.current)")
+        guard requestTimeout >= 1 else { throw ValidationError("--request-timeout must be at least 1 second") }
+        guard let minimum = Self.parseMinRate(minRate) else {
+            throw ValidationError("--min-rate takes RATE or RATE/SECONDS, like 10K or 1M/30")
+        }
+        var httpConfiguration = HTTPConfiguration(maximumConcurrentTransfers: max(jobs, 1) + 2, lowSpeedLimitBytesPerSecond: Int(minimum.bytesPerSecond),
+                                                  lowSpeedTimeSeconds: minimum.seconds, requestTimeoutMilliseconds: requestTimeout * 1000,
+                                                  userAgent: "ferry/\(FerryVersion.current)")
         if let limitRate {
             guard let rate = ByteSize.parse(limitRate), rate >= 1024 else {
                 throw ValidationError("--limit-rate takes a rate of at least 1K per second, like 500K or 20M")
             }
             httpConfiguration.rateLimiter = RateLimiter(bytesPerSecond: rate)
+            // Every transfer shares the limit; a minimum above half a transfer's share would cut
+            // transfers that are only waiting their turn.
+            let share = Int(rate) / max(jobs, 1) / 2
+            httpConfiguration.lowSpeedLimitBytesPerSecond = max(1, min(httpConfiguration.lowSpeedLimitBytesPerSecond, share))
         }
         let http = HTTPClient(configuration: httpConfiguration)
         let configuration = RegistryConfiguration(insecureRegistries: Set(insecureRegistries).union(fileSettings.insecureRegistries),

@@ -30,7 +30,7 @@ public struct FerryCommand: AsyncParsableCommand {
           74  local I/O error (cannot write the output)
           76  integrity failure: content did not match its digest or size
           77  authentication or authorization refused
-          130 interrupted
+          130 interrupted (SIGINT); 143 terminated (SIGTERM): scratch files removed, a rerun resumes
         """,
         subcommands: [ExportCommand.self, ImportCommand.self, VerifyCommand.self, InspectCommand.self, DiscoverCommand.self, CopyCommand.self, SyncCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
     )

@@ -79,6 +79,7 @@ public enum FerryEntry {
                     exit(74)
                 }
             }
+            Interruption.install(command: arguments.first { !$0.hasPrefix("-") })
             await FerryCommand.main(arguments)
         case .failure(let problem):
             Terminal().err("ferry: error: \(problem.message)\n")

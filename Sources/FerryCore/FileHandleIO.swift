@@ -349,10 +349,43 @@ public enum FileSystem {
     /// leftover scratch directory under $TMPDIR is harmless, and failing to delete it must not
     /// turn a finished import or verify into a failure.
     public static func removeScratch(_ path: String) {
+        ScratchRegistry.shared.forget(path)
         do {
             try FileManager.default.removeItem(atPath: path)
         } catch {
             return
         }
     }
+
+    /// A new scratch path under `$TMPDIR` (`ferry-<purpose>.tmp-…`, not created yet), known to
+    /// `removeAllScratch` until `removeScratch` removes it.
+    public static func newScratch(_ purpose: String) -> String {
+        let path = temporaryName(for: NSTemporaryDirectory() + "ferry-\(purpose)")
+        ScratchRegistry.shared.remember(path)
+        return path
+    }
+
+    /// Marks an existing scratch path (made elsewhere) for `removeAllScratch`.
+    public static func rememberScratch(_ path: String) {
+        ScratchRegistry.shared.remember(path)
+    }
+
+    /// Removes every scratch path still in use: for an interrupted process, which exits without
+    /// running the `defer`s and `deinit`s that would remove them (issue 15, item 7: Ctrl-C during
+    /// the import of a compressed bundle left its whole decompressed copy in `$TMPDIR`).
+    public static func removeAllScratch() {
+        // Best effort, like `removeScratch`: the process is on its way out either way.
+        for path in ScratchRegistry.shared.all() { removeScratch(path) }
+    }
+}
+
+/// The scratch paths of this process that are still in use.
+private final class ScratchRegistry: @unchecked Sendable {
+    static let shared = ScratchRegistry()
+    private let mutex = Mutex()
+    private var paths: Set<String> = []
+
+    func remember(_ path: String) { mutex.withLock { _ = paths.insert(path) } }
+    func forget(_ path: String) { mutex.withLock { _ = paths.remove(path) } }
+    func all() -> [String] { mutex.withLock { Array(paths) } }
 }

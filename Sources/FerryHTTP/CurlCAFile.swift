@@ -65,6 +65,7 @@ final class CurlCAFile {
                 }
                 let directory = String(cString: result)
                 instance.directory = directory
+                FileSystem.rememberScratch(directory)
                 atexit {
                     if let directory = PrivateDirectory.instance.mutex.withLock({ PrivateDirectory.instance.directory }) {
                         rmdir(directory)

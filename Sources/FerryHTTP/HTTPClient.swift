@@ -6,17 +6,26 @@ public struct HTTPConfiguration: Sendable {
     /// Upper bound on transfers running at the same time (one worker thread each).
     public var maximumConcurrentTransfers: Int
     public var connectTimeoutMilliseconds: Int
-    /// A transfer slower than this many bytes/s for `lowSpeedTimeSeconds` is aborted (stalls).
+    /// A transfer slower than this many bytes/s for `lowSpeedTimeSeconds` is aborted and
+    /// retried: blobs may take hours, but not at a trickle (issue 15, item 5: at the old 1 byte/s
+    /// a slow drip was never cut). `--min-rate`.
     public var lowSpeedLimitBytesPerSecond: Int
     public var lowSpeedTimeSeconds: Int
+    /// The whole-request deadline of a request whose body, if any, is in memory (manifests,
+    /// tokens, tag lists, HEADs, upload sessions): such a request is small, so a deadline is
+    /// what stops a server that sends it a byte at a time. Blob transfers (`.file` and
+    /// `.stream` bodies, streamed responses) are bounded by the low-speed limit instead.
+    /// `--request-timeout`.
+    public var requestTimeoutMilliseconds: Int
     public var maximumRedirects: Int
     public var userAgent: String
     /// Shared bandwidth limit for all transfers (`--limit-rate`), or nil for none.
     public var rateLimiter: RateLimiter?
 
     public init(maximumConcurrentTransfers: Int = 8, connectTimeoutMilliseconds: Int = 15_000,
-                lowSpeedLimitBytesPerSecond: Int = 1, lowSpeedTimeSeconds: Int = 60,
-                maximumRedirects: Int = 5, userAgent: String = "ferry") {
+                lowSpeedLimitBytesPerSecond: Int = 10 * 1024, lowSpeedTimeSeconds: Int = 60,
+                requestTimeoutMilliseconds: Int = 60_000, maximumRedirects: Int = 5, userAgent: String = "ferry") {
+        self.requestTimeoutMilliseconds = requestTimeoutMilliseconds
         self.maximumConcurrentTransfers = maximumConcurrentTransfers
         self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
         self.lowSpeedLimitBytesPerSecond = lowSpeedLimitBytesPerSecond
@@ -42,8 +51,14 @@ public final class HTTPClient: Sendable {
     }
 
     /// Sends `request` and collects the body, failing when it exceeds `maximumBodySize`.
+    /// A request with no body or an in-memory one gets the configuration's whole-request
+    /// deadline unless it sets its own.
     public func send(_ request: HTTPRequest, maximumBodySize: Int = 1 << 20) async throws -> HTTPResponse {
-        try await sendFollowingRedirects(request, sinkFactory: nil, collectLimit: maximumBodySize)
+        var request = request
+        if request.timeoutMilliseconds == nil, request.body?.isInMemory ?? true {
+            request.timeoutMilliseconds = configuration.requestTimeoutMilliseconds
+        }
+        return try await sendFollowingRedirects(request, sinkFactory: nil, collectLimit: maximumBodySize)
     }
 
     /// Sends `request` and streams the body of the final response into the sink the factory

@@ -60,6 +60,12 @@ public enum HTTPBody: Sendable {
     /// a download feeding an upload). It can be sent once: never rewound, never re-sent.
     case stream(any HTTPBodyStream, length: Int64)
 
+    /// True for `.bytes`: a small body built in memory (manifests, token forms).
+    public var isInMemory: Bool {
+        if case .bytes = self { return true }
+        return false
+    }
+
     public var length: Int64 {
         switch self {
         case .bytes(let bytes): return Int64(bytes.count)

@@ -27,7 +27,8 @@ import Glibc
         defer { proxy.stop() }
         let references = corpus.images.map { "\(proxy.address)/\($0.repository):\($0.tag)" }
         let layer = try #require(corpus.image("apps/multi:2.0")?.manifests.last?.layers.last?.digest)
-        proxy.setRules([ProxyRule(method: "GET", pathContains: "/blobs/\(layer)", fault: .hold(seconds: 4), times: 1)])
+        // Long enough for the second export to resolve and reach its output on a loaded machine.
+        proxy.setRules([ProxyRule(method: "GET", pathContains: "/blobs/\(layer)", fault: .hold(seconds: 20), times: 1)])
 
         let first = Process()
         first.executableURL = URL(fileURLWithPath: CLITests.binary)
@@ -37,7 +38,8 @@ import Glibc
         first.standardError = FileHandle.nullDevice
         try first.run()
         let deadline = Date().addingTimeInterval(20)
-        while !proxy.requests().contains(where: { $0.appliedFault != nil }) && Date() < deadline {
+        while !(proxy.requests().contains(where: { $0.appliedFault != nil }) && FileManager.default.fileExists(atPath: dir + "/.out.tar.ferry-partial.lock"))
+                && Date() < deadline {
             try await Task.sleep(nanoseconds: 20_000_000)
         }
         let second = try CLITests.ferry(["export"] + references + ["-o", dir + "/out.tar", "-q"])

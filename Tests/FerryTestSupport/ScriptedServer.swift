@@ -11,16 +11,19 @@ public final class ScriptedServer: Sendable {
         public var repeat_body: Int
         public var link_next: Bool
         public var link_counter: Bool
+        public var drip_seconds: Double
 
-        /// `linkNext`: a `Link` to the same page (a loop); `linkCounter`: to a new page each time.
+        /// `linkNext`: a `Link` to the same page (a loop); `linkCounter`: to a new page each time;
+        /// `dripSeconds`: the body one byte at a time, with this pause between bytes.
         public init(status: Int = 200, headers: [String: String] = [:], body: String = "", repeatBody: Int = 1,
-                    linkNext: Bool = false, linkCounter: Bool = false) {
+                    linkNext: Bool = false, linkCounter: Bool = false, dripSeconds: Double = 0) {
             self.status = status
             self.headers = headers
             self.body = body
             repeat_body = repeatBody
             link_next = linkNext
             link_counter = linkCounter
+            drip_seconds = dripSeconds
         }
     }
 

@@ -4,10 +4,11 @@
 Usage: scripted_server.py SCRIPT.json PORT_FILE
 SCRIPT maps "METHOD PATH-PREFIX" to {"status": N, "headers": {...}, "body": "text", "repeat_body": N,
 "link_next": true, "link_counter": true}. "link_next" answers with a Link header pointing at the same
-path again (a pagination loop); "link_counter" with a new page each time (endless pagination). Every request is appended to PORT_FILE + ".requests" as "METHOD PATH" and, when it carried
+path again (a pagination loop); "link_counter" with a new page each time (endless pagination);
+"drip_seconds" sends the body one byte at a time with that pause between bytes. Every request is appended to PORT_FILE + ".requests" as "METHOD PATH" and, when it carried
 one, " with-authorization". The server binds 127.0.0.1 on a free port, writes it to PORT_FILE, exits when stdin closes.
 """
-import http.server, json, sys, threading
+import http.server, json, sys, threading, time
 
 script = json.load(open(sys.argv[1]))
 pages = []  # pages answered with a "link_counter" rule: each gets a new next link
@@ -35,7 +36,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if self.command != "HEAD":
-                    self.wfile.write(body)
+                    drip = rule.get("drip_seconds", 0)
+                    if drip:
+                        # A slow drip: one byte, then a pause, until the client gives up.
+                        try:
+                            for i in range(len(body)):
+                                self.wfile.write(body[i:i + 1])
+                                self.wfile.flush()
+                                time.sleep(drip)
+                        except OSError:
+                            return
+                    else:
+                        self.wfile.write(body)
                 return
         self.send_response(404)
         self.send_header("Content-Length", "0")

@@ -1,0 +1,57 @@
+import FerryTestSupport
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Rule (issue 15, item 7): SIGINT or SIGTERM while ferry works on a compressed bundle removes
+/// its scratch files (the whole decompressed copy used to stay in $TMPDIR), says whether a rerun
+/// resumes, and exits 128 + the signal.
+@Suite(.serialized) struct InterruptionCLITests {
+    @Test(arguments: [(["verify", "big.tar.gz"], SIGTERM, "Nothing was changed"),
+                      (["import", "big.tar.gz", "--to", "127.0.0.1:9/x"], SIGINT, "sends only what the registry does not have")])
+    func signalRemovesScratchAndSaysSo(_ arguments: [String], _ signalNumber: Int32, _ note: String) async throws {
+        let dir = NSTemporaryDirectory() + "ferry-signal-\(UUID().uuidString)"
+        let tmp = dir + "/tmp"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // 768 MiB of zeros in a 1 MB file: decompressing takes long enough to be interrupted.
+        let script = """
+        import gzip, io, sys, tarfile
+        class Zeros:
+            def read(self, n=-1): return bytes(n)
+        with gzip.open(sys.argv[1], "wb", compresslevel=1) as raw, tarfile.open(fileobj=raw, mode="w") as tar:
+            layout = b'{"imageLayoutVersion":"1.0.0"}'
+            info = tarfile.TarInfo("oci-layout"); info.size = len(layout); tar.addfile(info, io.BytesIO(layout))
+            info = tarfile.TarInfo("filler"); info.size = 768 << 20; tar.addfile(info, Zeros())
+        """
+        _ = try Tool.run("/usr/bin/python3", ["-c", script, dir + "/big.tar.gz"])
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLITests.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp]) { _, new in new }
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // Wait until the decompressed copy is being written, then interrupt.
+        let deadline = Date().addingTimeInterval(30)
+        var started = false
+        while !started && Date() < deadline && process.isRunning {
+            started = (try FileManager.default.contentsOfDirectory(atPath: tmp)).contains { $0.contains("ferry-") }
+            if !started { try await Task.sleep(nanoseconds: 5_000_000) }
+        }
+        #expect(started, "ferry never made its scratch directory")
+        kill(process.processIdentifier, signalNumber)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 128 + signalNumber,
+                "\(process.terminationReason) \(process.terminationStatus): \(stderr)")
+        #expect(stderr.contains("interrupted by SIG") && stderr.contains(note), "\(stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp).isEmpty, "scratch left in TMPDIR")
+    }
+}
