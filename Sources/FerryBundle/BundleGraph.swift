@@ -19,12 +19,26 @@ enum BundleGraph {
         var layerCount: Int { Set(blobs.map(\.digest)).subtracting(configs).count }
     }
 
+    /// A layout's `index.json`. Docker 25.0.0 and 25.0.1 write `"manifests": null` when they
+    /// save an untagged image (the images are then only in `manifest.json`); that reads as an
+    /// index with no entries (issue 21, item 2), and `usesDockerSide` sends the reader there.
     static func decodeIndex(_ bytes: [UInt8], location: String) throws -> ImageIndex {
         do {
             return try JSONDecoder().decode(ImageIndex.self, from: Data(bytes))
         } catch {
+            struct NullManifests: Decodable { var schemaVersion: Int; var manifests: [Descriptor]? }
+            if let loose = try? JSONDecoder().decode(NullManifests.self, from: Data(bytes)), loose.manifests == nil {
+                return ImageIndex(schemaVersion: loose.schemaVersion, mediaType: nil, manifests: [])
+            }
             throw FerryBundleError.input(path: location, reason: "index.json is not an OCI index: \(ParsedManifestSummary.of(error))")
         }
+    }
+
+    /// Whether an input's images are to be read from `manifest.json` (its docker side): it has
+    /// no `index.json`, or one without entries next to a `manifest.json` (Docker 25.0.0/25.0.1).
+    static func usesDockerSide(_ store: any BlobStore, index: ImageIndex?) -> Bool {
+        guard let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else { return false }
+        return index?.manifests.isEmpty ?? true
     }
 
     /// Bounds on one image's graph, so a small hostile bundle cannot make a walk explode

@@ -219,8 +219,11 @@ public struct BundleVerifier: Sendable {
             log.add(.contentIndexDigest, member: ContentIndex.memberName, expected: expected.description, scope: .all,
                     "the input has no \(ContentIndex.memberName), so it cannot be the bundle whose content index is \(expected)")
         }
-        let indexEntries = dockerOnly ? nil : VerificationMetadata.indexEntries(input, log: &log)
-        let entries = dockerOnly
+        var indexEntries = dockerOnly ? nil : VerificationMetadata.indexEntries(input, log: &log)
+        // An index.json without entries beside manifest.json: the images are on the docker side.
+        let dockerSide = dockerOnly || (indexEntries?.isEmpty == true && input.kind == .dockerArchive)
+        if dockerSide { indexEntries = nil }
+        let entries = dockerSide
             ? try VerificationDockerManifest.roots(input, log: &log)
             : indexEntries ?? contentIndex?.index.map(VerificationMetadata.entries(from:)) ?? []
         let external = Dictionary((contentIndex?.index?.base?.blobs ?? []).map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
@@ -233,7 +236,7 @@ public struct BundleVerifier: Sendable {
                         "\(digest.layoutPath) is left to the base bundles (\(recorded)), but the bases given (\(bases.digests.map(\.description).joined(separator: ", "))) do not carry it")
             }
         }
-        if !dockerOnly { VerificationDockerManifest.check(input, graph: graph, log: &log) }
+        if !dockerSide { VerificationDockerManifest.check(input, graph: graph, log: &log) }
         if let index = contentIndex?.index {
             VerificationContentIndex.check(index, input: input, graph: graph, indexEntries: indexEntries, log: &log)
         }

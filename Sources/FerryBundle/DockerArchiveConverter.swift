@@ -27,25 +27,32 @@ struct DockerArchiveConverter {
     typealias Element = DockerManifestFile.Element
 
     /// Converted images (by name) and the blobs they use, including temporary compressed layers.
-    func convert(filter: ImageFilter, mapper: DestinationMapper) throws
+    /// An element without RepoTags (an untagged `docker save`) takes the next of `names`
+    /// (`--name`, in order), as unnamed OCI entries do; without one it is reported as unnamed.
+    func convert(filter: ImageFilter, mapper: DestinationMapper, names given: [ImageReference] = []) throws
         -> (images: [ImportImage], unnamed: [String], blobs: [Digest: BlobLocation]) {
+        var given = given.makeIterator()
         let elements = try DockerManifestFile(store).elements
         var images: [ImportImage] = []
         var unnamed: [String] = []
         var blobs: [Digest: BlobLocation] = [:]
         var converted: [String: Descriptor] = [:]
         for (position, element) in elements.enumerated() {
-            let names = try (element.RepoTags ?? []).map { tag in
+            var tagged = try (element.RepoTags ?? []).map { tag in
                 do {
                     return try ImageReference(parsing: tag)
                 } catch {
                     throw FerryBundleError.input(path: store.location, reason: "manifest.json[\(position)]: RepoTag \(tag): \(error)")
                 }
-            }.filter { filter.accepts($0.description) }
-            if (element.RepoTags ?? []).isEmpty {
-                unnamed.append("manifest.json[\(position)]")
-                continue
             }
+            if tagged.isEmpty {
+                guard let name = given.next() else {
+                    unnamed.append("manifest.json[\(position)]")
+                    continue
+                }
+                tagged = [name]
+            }
+            let names = tagged.filter { filter.accepts($0.description) }
             guard !names.isEmpty else { continue }
             let (manifest, configDescriptor, layerDescriptors) = try build(element, position: position, blobs: &blobs, converted: &converted)
             for name in names {

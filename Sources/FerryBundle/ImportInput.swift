@@ -35,13 +35,14 @@ public final class ImportInput: Sendable {
     /// (`-f`) is matched against.
     public func sourceNames() async throws -> [ImageReference] {
         try await Blocking.run { [store, path] in
-            guard let indexBytes = try store.indexJSON() else {
+            let index = try store.indexJSON().map { try BundleGraph.decodeIndex($0, location: path) }
+            guard let index, !BundleGraph.usesDockerSide(store, index: index) else {
                 guard let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else { return [] }
                 // A RepoTag that is not a reference cannot be selected by a rule; the import
                 // itself reports such names when it converts the archive.
                 return try DockerManifestFile(tar).elements.flatMap { $0.RepoTags ?? [] }.compactMap { try? ImageReference(parsing: $0) }
             }
-            return try BundleGraph.decodeIndex(indexBytes, location: path).manifests.compactMap(ImportNaming.name(of:))
+            return index.manifests.compactMap(ImportNaming.name(of:))
         }
     }
 }

@@ -128,7 +128,7 @@ public struct Importer: Sendable {
         let input: ImportInput
         if let opened { input = opened } else { input = try await ImportInput.open(options.input) }
         let (images, unnamed, store) = try await Blocking.run { try Self.plan(store: input.store, options: options, scratch: input.scratch) }
-        for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported")) }
+        for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported (name unnamed entries with --name REFERENCE, in order)")) }
         var report = ImportReport(input: options.input, dryRun: options.dryRun,
                                   images: images.map { ImportReport.Image(source: $0.source.description, destination: $0.destination.description,
                                                                           digest: $0.entry.digest.description, mediaType: $0.entry.mediaType.rawValue,
@@ -136,7 +136,14 @@ public struct Importer: Sendable {
                                   unnamed: unnamed, blobsUploaded: 0, blobsMounted: 0, blobsSkipped: 0, bytesUploaded: 0,
                                   manifestsPushed: 0, tagsPushed: 0)
         guard !options.dryRun else { return report }
-        guard !images.isEmpty else { throw FerryBundleError.noImages }
+        guard !images.isEmpty else {
+            // Not export's "no images given": say why this input gave none and what names them.
+            guard unnamed.isEmpty else {
+                throw FerryBundleError.input(path: options.input,
+                                             reason: "none of its \(unnamed.count) entries has an image name; give each a name with --name REFERENCE (in the order they appear)")
+            }
+            throw FerryBundleError.input(path: options.input, reason: "no image of the input was selected for import")
+        }
         progress(.imagesPlanned(images.count))
 
         try await publish(images, supply: StoreSupply(store: store), chunkSize: options.chunkSize, jobs: options.jobs,
@@ -149,7 +156,9 @@ public struct Importer: Sendable {
     /// side (index.json) is read as it is; a docker-archive without one is converted, with its
     /// temporary files under `scratch`.
     static func plan(store: any BlobStore, options: ImportOptions, scratch: String) throws -> ([ImportImage], [String], any BlobStore) {
-        guard let indexBytes = try store.indexJSON() else {
+        let indexBytes = try store.indexJSON()
+        let decoded = try indexBytes.map { try BundleGraph.decodeIndex($0, location: store.location) }
+        guard let indexBytes, let index = decoded, !BundleGraph.usesDockerSide(store, index: index) else {
             if let tar = store as? TarBlobStore, try SkopeoDirReader.matches(tar) {
                 let (entry, overlay) = try SkopeoDirReader(tar: tar).read()
                 guard let source = options.names.first else { return ([], [entry.digest.description], overlay) }
@@ -163,11 +172,10 @@ public struct Importer: Sendable {
             }
             try FileSystem.makeDirectories(scratch)
             let converter = DockerArchiveConverter(store: tar, compression: options.layerCompression, temporaryDirectory: scratch)
-            let converted = try converter.convert(filter: options.filter, mapper: try Self.mapper(options))
+            let converted = try converter.convert(filter: options.filter, mapper: try Self.mapper(options), names: options.names)
             return (converted.images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs))
         }
         try ContentIndex.read(from: store)?.checkPinnedMembers(of: store, indexJSON: indexBytes)
-        let index = try BundleGraph.decodeIndex(indexBytes, location: store.location)
         let external = try BaseBundles.external(of: store)
         var images: [ImportImage] = []
         var unnamed: [String] = []
@@ -273,13 +281,14 @@ public struct Importer: Sendable {
                                keepGoing: Bool) async throws -> (manifests: Int, tags: Int, failed: [(String, any Error)]) {
         var manifests = 0, tags = 0
         var failed: [(String, any Error)] = []
+        let pushes = ManifestPushes()
         try await withThrowingTaskGroup(of: (Int, Int, (String, any Error)?).self) { group in
             var next = images.makeIterator()
             func startNext() -> Bool {
                 guard let image = next.next() else { return false }
                 group.addTask {
                     do {
-                        let (m, t) = try await pushManifests(of: image, registry: registry)
+                        let (m, t) = try await pushManifests(of: image, registry: registry, pushes: pushes)
                         return (m, t, nil)
                     } catch where keepGoing && !(error is CancellationError) {
                         return (0, 0, (image.destination.description, error))
@@ -298,18 +307,22 @@ public struct Importer: Sendable {
         return (manifests, tags, failed)
     }
 
-    private func pushManifests(of image: ImportImage, registry: String) async throws -> (Int, Int) {
+    private func pushManifests(of image: ImportImage, registry: String, pushes: ManifestPushes) async throws -> (Int, Int) {
         let repository = image.destination.repository
         var pushed = 0
+        let client = self.client
         do {
             for manifest in image.manifests {
                 let digest = manifest.descriptor.digest
-                if try await client.manifestDigest(registry: registry, repository: repository, reference: digest.description) == digest {
-                    continue
+                let sent = try await pushes.once(repository: repository, digest: digest) {
+                    if try await client.manifestDigest(registry: registry, repository: repository, reference: digest.description) == digest {
+                        return false
+                    }
+                    try await client.putManifest(registry: registry, repository: repository, reference: digest.description,
+                                                 bytes: manifest.bytes, mediaType: manifest.descriptor.mediaType, digest: digest)
+                    return true
                 }
-                try await client.putManifest(registry: registry, repository: repository, reference: digest.description,
-                                             bytes: manifest.bytes, mediaType: manifest.descriptor.mediaType, digest: digest)
-                pushed += 1
+                if sent { pushed += 1 }
             }
             guard let tag = image.destination.tag, let root = image.manifests.last else { return (pushed, 0) }
             if try await client.manifestDigest(registry: registry, repository: repository, reference: tag) == root.descriptor.digest {

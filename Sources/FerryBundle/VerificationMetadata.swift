@@ -39,6 +39,11 @@ enum VerificationMetadata {
         }
         do {
             let bytes = try input.read(member, limit: Int64(ParsedManifest.maximumSize))
+            // Docker 25.0.0/25.0.1's `"manifests": null` (an untagged save): no entries, so the
+            // images are walked from manifest.json, as readers do (issue 21, item 2).
+            if input.kind == .dockerArchive, (try? BundleGraph.decodeIndex(bytes, location: member.name))?.manifests.isEmpty == true {
+                return []
+            }
             guard case .index(let index) = try ParsedManifest.parse(bytes, mediaType: .ociIndex, digest: nil) else {
                 throw FerryBundleError.input(path: member.name, reason: "is not an image index")
             }

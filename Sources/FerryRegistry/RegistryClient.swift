@@ -148,15 +148,25 @@ public final class RegistryClient: Sendable {
         return components.port.map { "\(host):\($0)" } ?? host
     }
 
-    /// The first entry of a distribution error body (`{"errors":[{"code","message"}]}`); nil
-    /// when the body is something else, which proxies and CDNs often send.
+    /// A distribution error body (`{"errors":[{"code","message"}, …]}`): the first entry's code,
+    /// and a message that carries every entry, because the first is not always the cause
+    /// (distribution answers a missing child manifest with DIGEST_INVALID first and
+    /// MANIFEST_BLOB_UNKNOWN second; issue 21, item 1). Nil when the body is something else,
+    /// which proxies and CDNs often send.
     static func registryError(_ response: HTTPResponse) -> (code: String?, message: String?)? {
         struct Body: Decodable {
             struct Item: Decodable { var code: String?; var message: String? }
             var errors: [Item]?
         }
-        guard let item = (try? JSONDecoder().decode(Body.self, from: Data(response.body)))?.errors?.first else { return nil }
-        return (item.code, item.message.map { String($0.prefix(500)) })
+        guard let items = (try? JSONDecoder().decode(Body.self, from: Data(response.body)))?.errors, let first = items.first else {
+            return nil
+        }
+        var message = first.message.map { String($0.prefix(500)) }
+        for item in items.dropFirst().prefix(20) {
+            let text = [item.code, item.message.map { String($0.prefix(500)) }].compactMap { $0 }.joined(separator: ": ")
+            message = [message, text].compactMap { $0 }.joined(separator: "; ")
+        }
+        return (first.code, message)
     }
 
     /// The registry error body's first `code: message`, for error reports.

@@ -116,4 +116,20 @@ import Testing
         #expect(target.requests() == ["GET /signed/manifest"], "\(target.requests())")
         #expect(realm.requests().isEmpty, "the realm a redirect target named was asked: \(realm.requests())")
     }
+
+    /// Rule (issue 21, item 1): a registry error shows every entry of the error body, not only
+    /// the first (distribution answers a missing child with DIGEST_INVALID first and the cause,
+    /// MANIFEST_BLOB_UNKNOWN, second).
+    @Test func everyRegistryErrorIsShown() async throws {
+        let body = #"{"errors":[{"code":"DIGEST_INVALID","message":"provided digest did not match uploaded content"},{"code":"MANIFEST_BLOB_UNKNOWN","message":"blob unknown to registry"}]}"#
+        let server = try await ScriptedServer(["GET /v2/a/b/manifests/": .init(status: 400, headers: ["Content-Type": "application/json"], body: body)])
+        defer { server.stop() }
+        do {
+            _ = try await Self.client().fetchManifest(try ImageReference(parsing: "\(server.host)/a/b:1"))
+            Issue.record("a 400 was accepted")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("DIGEST_INVALID") && text.contains("MANIFEST_BLOB_UNKNOWN: blob unknown to registry"), "\(text)")
+        }
+    }
 }

@@ -10,3 +10,12 @@ public enum OldLibcurlShim {
         return output
     }
 }
+
+/// Archives in the shapes other tools write (`Resources/foreign_shapes.py`, our own generator).
+public enum ForeignShapes {
+    /// Writes `shape` to `path`; returns the generator's JSON summary (digests).
+    public static func write(_ shape: String, to path: String) throws -> [String: String] {
+        let output = try Tool.run("/usr/bin/python3", [try PythonTools.resource("foreign_shapes.py"), shape, path])
+        return (try? JSONDecoder().decode([String: String].self, from: Data(output.utf8))) ?? [:]
+    }
+}
