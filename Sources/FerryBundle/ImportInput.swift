@@ -42,7 +42,7 @@ public final class ImportInput: Sendable {
                 // itself reports such names when it converts the archive.
                 return try DockerManifestFile(tar).elements.flatMap { $0.RepoTags ?? [] }.compactMap { try? ImageReference(parsing: $0) }
             }
-            return index.manifests.compactMap(ImportNaming.name(of:))
+            return index.manifests.compactMap { ImportNaming.name(of: $0) }
         }
     }
 }

@@ -23,6 +23,8 @@ public struct ImportOptions: Sendable {
     public var layerCompression: LayerCompression
     /// Names for unnamed `index.json` entries, in the order they appear (`--name`).
     public var names: [ImageReference] = []
+    /// The repository of entries named by a tag only, or not at all (`--repository`).
+    public var repository: ImageReference?
     /// Go on with the other images when one fails, and report every failure at the end.
     public var keepGoing = false
 
@@ -128,7 +130,7 @@ public struct Importer: Sendable {
         let input: ImportInput
         if let opened { input = opened } else { input = try await ImportInput.open(options.input) }
         let (images, unnamed, store) = try await Blocking.run { try Self.plan(store: input.store, options: options, scratch: input.scratch) }
-        for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported (name unnamed entries with --name REFERENCE, in order)")) }
+        for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported (--repository REPO names tag-only and nameless entries; --name REFERENCE names one entry, in order)")) }
         var report = ImportReport(input: options.input, dryRun: options.dryRun,
                                   images: images.map { ImportReport.Image(source: $0.source.description, destination: $0.destination.description,
                                                                           digest: $0.entry.digest.description, mediaType: $0.entry.mediaType.rawValue,
@@ -140,7 +142,7 @@ public struct Importer: Sendable {
             // Not export's "no images given": say why this input gave none and what names them.
             guard unnamed.isEmpty else {
                 throw FerryBundleError.input(path: options.input,
-                                             reason: "none of its \(unnamed.count) entries has an image name; give each a name with --name REFERENCE (in the order they appear)")
+                                             reason: "none of its \(unnamed.count) entries has an image name; give the repository of tag-only or nameless entries with --repository REPO, or each entry a name with --name REFERENCE (in the order they appear)")
             }
             throw FerryBundleError.input(path: options.input, reason: "no image of the input was selected for import")
         }
@@ -185,7 +187,7 @@ public struct Importer: Sendable {
         var claimed: [String: ImageReference] = [:]
         var names = options.names.makeIterator()
         for entry in index.manifests {
-            guard let source = ImportNaming.name(of: entry) ?? names.next() else {
+            guard let source = ImportNaming.name(of: entry, repository: options.repository) ?? names.next() else {
                 unnamed.append(entry.digest.description)
                 continue
             }

@@ -59,6 +59,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("name"), help: ArgumentHelp("Name for an unnamed entry of the input (in the order they appear). Repeatable.", valueName: "reference"))
     var names: [String] = []
 
+    @Option(name: .customLong("repository"), help: ArgumentHelp("Repository of the entries the input names by a tag only (org.opencontainers.image.ref.name = 1.0, as Docker 25+, containerd, BuildKit and regclient write) or not at all (crane): they become REPOSITORY:TAG, or REPOSITORY@DIGEST. A full name the input carries wins.", valueName: "repository"))
+    var repository: String?
+
     @Flag(name: .customLong("keep-going"), help: "Go on with the other images when one fails; report every failure at the end (exit non-zero).")
     var keepGoing = false
 
@@ -121,6 +124,13 @@ struct ImportCommand: AsyncParsableCommand {
                 filter: ImageFilter(include: include, exclude: exclude), dryRun: dryRun, jobs: jobs, chunkSize: chunk,
                 layerCompression: LayerCompression(rawValue: layerCompression) ?? .gzip)
             options.names = entryNames
+            if let repository {
+                // A tag would sit in the last path component; "registry:5000/team/app" has none.
+                guard !repository.contains("@"), repository.split(separator: "/").last?.contains(":") != true else {
+                    throw ValidationError("--repository takes a repository without tag or digest, like team/app or registry.local/team/app")
+                }
+                options.repository = try ImageReference(parsing: repository)
+            }
             options.keepGoing = keepGoing
             options.destinationTable = table
             let report = try await importer.run(options, opened: opened)

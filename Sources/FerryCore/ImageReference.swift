@@ -131,7 +131,7 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         ImageReference(registry: registry, repository: repository, tag: tag, digest: digest)
     }
 
-    static func isValidTag(_ tag: String) -> Bool {
+    public static func isValidTag(_ tag: String) -> Bool {
         guard let first = tag.utf8.first, tag.utf8.count <= 128 else { return false }
         func word(_ c: UInt8) -> Bool {
             (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c == 0x5f

@@ -109,4 +109,33 @@ import Testing
         let config = try Tool.run("/usr/bin/skopeo", ["inspect", "--config", "--raw", "--tls-verify=false", "docker://\(registry.host)/d25/team/untagged:1"])
         #expect("sha256:" + CopySyncCLITests.sha256Hex(Data(config.utf8)) == digests["config"])
     }
+
+    /// Item 4: a layout whose entries carry only a tag (Docker 25+, containerd, BuildKit,
+    /// regclient) or no name at all (crane) imports with one `--repository`; without it, the
+    /// error names the option (before: "no images given (pass references or -f FILE)").
+    @Test func tagOnlyAndNamelessLayoutsImportWithOneRepositoryOption() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let dir = NSTemporaryDirectory() + "ferry-tag-only-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var layout = Layout()
+        let amd64 = layout.image(("linux", "amd64"), seed: "t-amd64", platformField: true)
+        let arm64 = layout.image(("linux", "arm64"), seed: "t-arm64", platformField: true)
+        let multi = layout.index([amd64, arm64])
+        let nameless = layout.image(("linux", "amd64"), seed: "crane")
+        layout.entry(multi, annotations: ["org.opencontainers.image.ref.name": "2.0"])
+        layout.entry(amd64, annotations: ["org.opencontainers.image.ref.name": "2.0-amd64"])
+        layout.entry(nameless, annotations: [:])
+        try layout.write(to: dir + "/layout")
+        func digest(_ descriptor: String) -> String { String(descriptor.split(separator: "\"")[7]) }
+
+        let without = try CLITests.ferry(["import", "layout", "--to", "\(registry.host)/m"], directory: dir)
+        #expect(without.status == 65 && without.stderr.contains("--repository"), "\(without.stderr)")
+        let imported = try CLITests.ferry(["import", "layout", "--to", "\(registry.host)/m", "--repository", "team/app", "-q"], directory: dir)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        for (reference, descriptor) in [("team/app:2.0", multi), ("team/app:2.0-amd64", amd64), ("team/app@\(digest(nameless))", nameless)] {
+            let raw = try Tool.run("/usr/bin/skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/m/\(reference)"])
+            #expect("sha256:" + CopySyncCLITests.sha256Hex(Data(raw.utf8)) == digest(descriptor), "\(reference)")
+        }
+    }
 }
