@@ -227,7 +227,8 @@ public struct BundleVerifier: Sendable {
             ? try VerificationDockerManifest.roots(input, log: &log)
             : indexEntries ?? contentIndex?.index.map(VerificationMetadata.entries(from:)) ?? []
         let external = Dictionary((contentIndex?.index?.base?.blobs ?? []).map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
-        let graph = VerificationGraph(entries: entries, input: input, external: external, log: &log)
+        let graph = VerificationGraph(entries: entries, input: input, external: external,
+                                      partialIndexes: input.members[ContentIndex.memberName] == nil, log: &log)
         // Closure of an incremental bundle: what it leaves to its bases must be in the bases given.
         if let bases = options.base {
             let recorded = contentIndex?.index?.base?.bundles.map(\.description).joined(separator: ", ") ?? "none"
@@ -344,7 +345,7 @@ public struct BundleVerifier: Sendable {
         }
         let omitted = (prepared.graph?.omitted ?? [:]).values.sorted { $0.digest < $1.digest }.map { descriptor in
             VerificationReport.OmittedBlob(digest: descriptor.digest.description, mediaType: descriptor.mediaType.rawValue,
-                                           urls: descriptor.urls ?? [],
+                                           urls: descriptor.urls ?? [], platform: descriptor.platform?.description,
                                            affectedImages: prepared.graph?.images(using: descriptor.digest) ?? [])
         }
         var report = VerificationReport(input: prepared.input.path, kind: prepared.input.kind, blobsChecked: blobsChecked,

@@ -25,6 +25,8 @@ public struct ImportOptions: Sendable {
     public var names: [ImageReference] = []
     /// The repository of entries named by a tag only, or not at all (`--repository`).
     public var repository: ImageReference?
+    /// Platforms to import of multi-platform indexes (`--platform`); empty: all the input holds.
+    public var platforms: [Platform] = []
     /// Go on with the other images when one fails, and report every failure at the end.
     public var keepGoing = false
 
@@ -129,7 +131,8 @@ public struct Importer: Sendable {
     public func run(_ options: ImportOptions, opened: ImportInput? = nil) async throws -> ImportReport {
         let input: ImportInput
         if let opened { input = opened } else { input = try await ImportInput.open(options.input) }
-        let (images, unnamed, store) = try await Blocking.run { try Self.plan(store: input.store, options: options, scratch: input.scratch) }
+        let (images, unnamed, store, notes) = try await Blocking.run { try Self.plan(store: input.store, options: options, scratch: input.scratch) }
+        for note in notes { progress(.warning(note)) }
         for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported (--repository REPO names tag-only and nameless entries; --name REFERENCE names one entry, in order)")) }
         var report = ImportReport(input: options.input, dryRun: options.dryRun,
                                   images: images.map { ImportReport.Image(source: $0.source.description, destination: $0.destination.description,
@@ -157,17 +160,17 @@ public struct Importer: Sendable {
     /// Reads and checks every selected image of the input; no network. An archive with an OCI
     /// side (index.json) is read as it is; a docker-archive without one is converted, with its
     /// temporary files under `scratch`.
-    static func plan(store: any BlobStore, options: ImportOptions, scratch: String) throws -> ([ImportImage], [String], any BlobStore) {
+    static func plan(store: any BlobStore, options: ImportOptions, scratch: String) throws -> ([ImportImage], [String], any BlobStore, [String]) {
         let indexBytes = try store.indexJSON()
         let decoded = try indexBytes.map { try BundleGraph.decodeIndex($0, location: store.location) }
         guard let indexBytes, let index = decoded, !BundleGraph.usesDockerSide(store, index: index) else {
             if let tar = store as? TarBlobStore, try SkopeoDirReader.matches(tar) {
                 let (entry, overlay) = try SkopeoDirReader(tar: tar).read()
-                guard let source = options.names.first else { return ([], [entry.digest.description], overlay) }
+                guard let source = options.names.first else { return ([], [entry.digest.description], overlay, []) }
                 let graph = try BundleGraph.walk(entry, store: overlay, image: source.description)
                 let image = ImportImage(source: source, destination: try Self.mapper(options).destination(for: source), entry: entry,
                                         manifests: graph.manifests, blobs: graph.blobs)
-                return ([image], [], overlay)
+                return ([image], [], overlay, [])
             }
             guard let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else {
                 throw FerryBundleError.input(path: store.location, reason: "has neither index.json nor manifest.json: not an image archive")
@@ -175,7 +178,7 @@ public struct Importer: Sendable {
             try FileSystem.makeDirectories(scratch)
             let converter = DockerArchiveConverter(store: tar, compression: options.layerCompression, temporaryDirectory: scratch)
             let converted = try converter.convert(filter: options.filter, mapper: try Self.mapper(options), names: options.names)
-            return (converted.images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs))
+            return (converted.images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs), [])
         }
         try ContentIndex.read(from: store)?.checkPinnedMembers(of: store, indexJSON: indexBytes)
         let external = try BaseBundles.external(of: store)
@@ -185,6 +188,7 @@ public struct Importer: Sendable {
         // would overwrite each other's tag; that is refused before anything is sent, naming both
         // (issue 15, item 11: one was dropped without a word, or a false "sides disagree" followed).
         var claimed: [String: ImageReference] = [:]
+        var notes: [String] = []
         var names = options.names.makeIterator()
         for entry in index.manifests {
             guard let source = ImportNaming.name(of: entry, repository: options.repository) ?? names.next() else {
@@ -213,13 +217,33 @@ public struct Importer: Sendable {
                 fresh.append(target)
             }
             guard !fresh.isEmpty else { continue }
-            let graph = try BundleGraph.walk(entry, store: store, image: source.description, external: external)
+            var graph: BundleGraph.Graph
+            var imported = entry
+            var built = false
+            if let selection = try SparseIndex.select(entry, store: store, platforms: options.platforms, image: source.description) {
+                // Some platforms only: walk the chosen children, then push ferry's new index (if
+                // any) after them; an index naming manifests the registry will not have is never pushed.
+                graph = BundleGraph.Graph()
+                for child in selection.children {
+                    let part = try BundleGraph.walk(child, store: store, image: source.description, external: external)
+                    graph.manifests += part.manifests.filter { manifest in !graph.manifests.contains { $0.descriptor.digest == manifest.descriptor.digest } }
+                    graph.blobs += part.blobs
+                }
+                if let index = selection.builtIndex { graph.manifests.append(index) }
+                imported = selection.entry
+                imported.annotations = entry.annotations
+                built = selection.builtIndex != nil
+                if let note = selection.note { notes.append(note) }
+            } else {
+                graph = try BundleGraph.walk(entry, store: store, image: source.description, external: external)
+            }
             for destination in fresh {
-                images.append(ImportImage(source: source, destination: destination, entry: entry, manifests: graph.manifests, blobs: graph.blobs))
+                images.append(ImportImage(source: source, destination: destination, entry: imported, manifests: graph.manifests, blobs: graph.blobs,
+                                          builtManifest: built))
             }
         }
-        try checkDockerSide(store: store, images: images, everything: options.filter.include.isEmpty && options.filter.exclude.isEmpty && options.destinationTable == nil)
-        return (images, unnamed, store)
+        try checkDockerSide(store: store, images: images, everything: options.filter.include.isEmpty && options.filter.exclude.isEmpty && options.destinationTable == nil && notes.isEmpty)
+        return (images, unnamed, store, notes)
     }
 
     /// `--to`'s mapper, required where the input has no names an images file could select by

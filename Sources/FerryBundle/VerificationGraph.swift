@@ -52,13 +52,24 @@ struct VerificationGraph: Sendable {
 
     /// The parsed image manifest of each entry that is a single-platform image.
     private(set) var entryManifests: [Digest: ImageManifest] = [:]
+    /// Whether index children may be absent (see `init`).
+    private let partialIndexes: Bool
+
     /// Every image manifest parsed anywhere in the graph (entries and children of indexes).
     private(set) var imageManifests: [Digest: ImageManifest] = [:]
 
     /// Walks every entry.
-    init(entries: [Entry], input: VerificationInput, external: [Digest: ContentIndex.BaseBlob] = [:], log: inout ProblemLog) {
+    ///
+    /// `partialIndexes`: an index child whose manifest is not in the input is noted as omitted,
+    /// not reported missing. For archives other tools wrote (no content index): Docker with the
+    /// containerd store saves an image's whole index with the blobs of only the platforms it has;
+    /// such an archive is partial by construction, and what it holds is checked as usual (issue
+    /// 21, item 3). ferry never writes one, so in a ferry bundle a missing child is damage.
+    init(entries: [Entry], input: VerificationInput, external: [Digest: ContentIndex.BaseBlob] = [:], partialIndexes: Bool = false,
+         log: inout ProblemLog) {
         self.entries = entries
         self.external = external
+        self.partialIndexes = partialIndexes
         for entry in entries {
             var seen = Set<Digest>()
             let parent = entry.roots == nil ? "index.json entry \(entry.name)" : "manifest.json element \(entry.name)"
@@ -123,7 +134,8 @@ struct VerificationGraph: Sendable {
         switch manifest {
         case .index(let index):
             for child in index.manifests {
-                visit(child, image: image, parent: here, mayBeAbsent: false, depth: depth + 1, input: input, seen: &seen, log: &log)
+                visit(child, image: image, parent: here, mayBeAbsent: partialIndexes && child.mediaType.isManifest, depth: depth + 1,
+                      input: input, seen: &seen, log: &log)
             }
         case .image(let imageManifest):
             let absentAllowed = Set(ImageResolver.omitted(imageManifest).map(\.digest))

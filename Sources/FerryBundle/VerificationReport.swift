@@ -46,6 +46,8 @@ public struct VerificationReport: Encodable, Sendable {
         public var mediaType: String
         /// Where the layer's owner publishes it.
         public var urls: [String]
+        /// For an index child the archive does not hold (a partial index): its platform.
+        public var platform: String? = nil
         /// Every image that references it.
         public var affectedImages: [String]
     }

@@ -59,6 +59,9 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("name"), help: ArgumentHelp("Name for an unnamed entry of the input (in the order they appear). Repeatable.", valueName: "reference"))
     var names: [String] = []
 
+    @Option(name: .customLong("platform"), help: ArgumentHelp("Import only these platforms of multi-platform images (os/arch[/variant], repeatable). One platform: its own manifest goes under the tag; several: a new index of them (new digest, with a warning). Without it, an index whose platforms are not all in the input (a docker save with the containerd store) is imported with the platforms it holds.", valueName: "os/arch[/variant]"))
+    var platforms: [String] = []
+
     @Option(name: .customLong("repository"), help: ArgumentHelp("Repository of the entries the input names by a tag only (org.opencontainers.image.ref.name = 1.0, as Docker 25+, containerd, BuildKit and regclient write) or not at all (crane): they become REPOSITORY:TAG, or REPOSITORY@DIGEST. A full name the input carries wins.", valueName: "repository"))
     var repository: String?
 
@@ -124,6 +127,7 @@ struct ImportCommand: AsyncParsableCommand {
                 filter: ImageFilter(include: include, exclude: exclude), dryRun: dryRun, jobs: jobs, chunkSize: chunk,
                 layerCompression: LayerCompression(rawValue: layerCompression) ?? .gzip)
             options.names = entryNames
+            options.platforms = try platforms.map { try Platform(parsing: $0) }
             if let repository {
                 // A tag would sit in the last path component; "registry:5000/team/app" has none.
                 guard !repository.contains("@"), repository.split(separator: "/").last?.contains(":") != true else {

@@ -115,7 +115,11 @@ enum VerifyReportPrinter {
     static func lines(_ report: VerificationReport, elapsed: TimeInterval) -> [String] {
         var lines = report.problems.map(line)
         for blob in report.omitted {
-            lines.append("note: \(blob.digest) (\(blob.mediaType)) is not carried: non-distributable, fetched from \(blob.urls.first ?? "its source") by whoever needs it; images: \(blob.affectedImages.joined(separator: ", "))")
+            if let platform = blob.platform ?? (MediaType(blob.mediaType).isManifest ? "?" : nil) {
+                lines.append("note: \(blob.digest) (\(platform)) is not in the archive: its index is partial by construction (a docker save with the containerd store holds only the platforms it pulled); import takes the platforms present; images: \(blob.affectedImages.joined(separator: ", "))")
+            } else {
+                lines.append("note: \(blob.digest) (\(blob.mediaType)) is not carried: non-distributable, fetched from \(blob.urls.first ?? "its source") by whoever needs it; images: \(blob.affectedImages.joined(separator: ", "))")
+            }
         }
         if let bases = report.baseBundles {
             let count = report.fromBase?.count ?? 0

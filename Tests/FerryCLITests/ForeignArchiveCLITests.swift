@@ -138,4 +138,55 @@ import Testing
             #expect("sha256:" + CopySyncCLITests.sha256Hex(Data(raw.utf8)) == digest(descriptor), "\(reference)")
         }
     }
+
+    /// Item 3: Docker with the containerd image store saves an image's whole multi-platform
+    /// index with the blobs of only the platforms it has. Import pushes what is there and never
+    /// the sparse index: one platform goes under the tag as itself (digest kept), several as a
+    /// new index (annotated with the original digest), `--platform` picks; what was left out is
+    /// said.
+    @Test func sparseIndexImportsThePlatformsPresent() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let dir = NSTemporaryDirectory() + "ferry-sparse-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func digest(_ descriptor: String) -> String { String(descriptor.split(separator: "\"")[7]) }
+        func raw(_ reference: String) throws -> String {
+            try Tool.run("/usr/bin/skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/\(reference)"])
+        }
+        // Present: amd64 and arm64; absent (descriptors only): arm/v7 and 386.
+        var layout = Layout()
+        let amd64 = layout.image(("linux", "amd64"), seed: "s-amd64", platformField: true)
+        let arm64 = layout.image(("linux", "arm64"), seed: "s-arm64", platformField: true)
+        var elsewhere = Layout()
+        let arm = elsewhere.image(("linux", "arm"), seed: "s-arm", platformField: true)
+        let i386 = elsewhere.image(("linux", "386"), seed: "s-386", platformField: true)
+        let full = layout.index([amd64, arm64, arm, i386])
+        layout.entry(full, annotations: ["io.containerd.image.name": "docker.io/library/app:1", "org.opencontainers.image.ref.name": "1"])
+        try layout.write(to: dir + "/two")
+        var single = layout
+        single.blobs.removeAll { blob in String(decoding: blob, as: UTF8.self).contains("s-arm64") }
+        single.blobs.removeAll { DigestHasher.digest(of: $0).description == digest(arm64) }
+        try single.write(to: dir + "/one")
+
+        // Verify: what is present checks out; the absent platforms are a note, not damage.
+        let verify = try CLITests.ferry(["verify", "one"], directory: dir)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("partial by construction") && verify.stdout.contains("linux/386"), "\(verify.stdout)")
+        let one = try CLITests.ferry(["import", "one", "--to", "\(registry.host)/one"], directory: dir)
+        #expect(one.status == 0, "\(one.stderr)")
+        #expect(one.stderr.contains("1 of the index's 4 platforms") && one.stderr.contains("left out"), "\(one.stderr)")
+        #expect("sha256:" + CopySyncCLITests.sha256Hex(Data(try raw("one/library/app:1").utf8)) == digest(amd64))
+
+        let two = try CLITests.ferry(["import", "two", "--to", "\(registry.host)/two"], directory: dir)
+        #expect(two.status == 0, "\(two.stderr)")
+        let index = try raw("two/library/app:1")
+        #expect(index.contains(digest(amd64)) && index.contains(digest(arm64)) && !index.contains(digest(arm)), "\(index)")
+        #expect(index.contains("dev.ferry.source-index-digest") && index.contains(digest(full)), "\(index)")
+
+        let picked = try CLITests.ferry(["import", "two", "--to", "\(registry.host)/picked", "--platform", "linux/arm64"], directory: dir)
+        #expect(picked.status == 0, "\(picked.stderr)")
+        #expect("sha256:" + CopySyncCLITests.sha256Hex(Data(try raw("picked/library/app:1").utf8)) == digest(arm64))
+        let none = try CLITests.ferry(["import", "two", "--to", "\(registry.host)/none", "--platform", "linux/s390x"], directory: dir)
+        #expect(none.status == 65 && none.stderr.contains("--platform chose none"), "\(none.stderr)")
+    }
 }
