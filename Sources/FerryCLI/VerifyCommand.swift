@@ -18,12 +18,15 @@ struct VerifyCommand: AsyncParsableCommand {
           closure        every index.json entry, every manifest's config and
                          layers, every index's children are present; manifests
                          parse and agree with their descriptors (layers that
-                         must not be redistributed may be absent)
+                         must not be redistributed may be absent; so may the
+                         platforms of a foreign archive's partial index)
           manifest.json  each element points at present members and matches
                          an image of index.json (the docker-archive side)
           content index  every ferry-index.json row matches its member (data
                          offset, size, media type); every blob has a row;
-                         images[] equals index.json, in order
+                         images[] equals index.json, in order, and every name
+                         annotation; index.json, manifest.json and repositories
+                         hash to the digests it pins
 
         Each problem names the member, the blob digest, what was expected and \
         what was found, the byte range, and every image that needs the damaged \
@@ -34,8 +37,8 @@ struct VerifyCommand: AsyncParsableCommand {
         Exit codes:
           0   everything checks out
           76  damage found (the report is printed on stdout first)
-          65  not an image archive ferry can read (compressed, not a tar,
-              no index.json)
+          65  not an image archive ferry can read (not a tar, no index.json
+              nor manifest.json); gzip, zstd, xz and bzip2 inputs are read
           74  the input cannot be read (I/O error)
 
         Examples:
