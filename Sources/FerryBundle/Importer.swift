@@ -338,14 +338,28 @@ public struct Importer: Sendable {
         var pushed = 0
         let client = self.client
         do {
-            for manifest in image.manifests {
+            for (position, manifest) in image.manifests.enumerated() {
                 let digest = manifest.descriptor.digest
+                let before = image.manifests[..<position]
                 let sent = try await pushes.once(repository: repository, digest: digest) {
                     if try await client.manifestDigest(registry: registry, repository: repository, reference: digest.description) == digest {
                         return false
                     }
-                    try await client.putManifest(registry: registry, repository: repository, reference: digest.description,
-                                                 bytes: manifest.bytes, mediaType: manifest.descriptor.mediaType, digest: digest)
+                    func put(_ stored: StoredManifest) async throws {
+                        try await client.putManifest(registry: registry, repository: repository, reference: stored.descriptor.digest.description,
+                                                     bytes: stored.bytes, mediaType: stored.descriptor.mediaType, digest: stored.descriptor.digest)
+                    }
+                    do {
+                        try await put(manifest)
+                    } catch let error as RegistryError where manifest.descriptor.mediaType.isIndex && error.isBadRequest {
+                        // distribution can answer a HEAD for a manifest it holds only in another
+                        // repository (seen after a few dozen imports of the same manifests into new
+                        // repositories), so a child ferry skipped may be missing here and the index
+                        // is refused (DIGEST_INVALID, MANIFEST_BLOB_UNKNOWN). Put the children
+                        // without asking, then the index once more (issue 21, item 1).
+                        for child in before { try await put(child) }
+                        try await put(manifest)
+                    }
                     return true
                 }
                 if sent { pushed += 1 }

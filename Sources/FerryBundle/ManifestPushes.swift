@@ -1,13 +1,13 @@
 import FerryCore
 
 /// The manifest pushes of one import, shared by its image tasks: each (repository, digest) is
-/// checked and pushed once, and every image that needs it waits for that push to finish.
+/// checked and pushed once, and every image that needs it waits for that push to finish, so "a
+/// manifest is pushed only after everything it references" holds across images too (an index's
+/// child can be an image of its own, a top-level entry of the bundle; issue 21, item 1).
 ///
-/// Why: an index's child can also be an image of its own (a top-level entry of the bundle).
-/// Pushed by two tasks at once, one task's HEAD could see the child while the other's PUT was
-/// still being stored, and the index went up before the registry would accept it ("manifest
-/// blob unknown", 2 imports in 10 at `--jobs 8`; issue 21, item 1). With one task per manifest,
-/// "a manifest is pushed only after everything it references" holds across images.
+/// This alone did not end issue 21's failures: distribution can answer a HEAD for a manifest it
+/// holds only in another repository, so a child was skipped and its index refused. The push of
+/// an index therefore recovers from a 400 by putting its children (`Importer.pushManifests`).
 actor ManifestPushes {
     private var tasks: [String: Task<Bool, any Error>] = [:]
 

@@ -54,6 +54,11 @@ struct VerificationGraph: Sendable {
     private(set) var entryManifests: [Digest: ImageManifest] = [:]
     /// Whether index children may be absent (see `init`).
     private let partialIndexes: Bool
+    /// Manifests whose bytes are sound but do not parse as the media type a descriptor gives,
+    /// with the reason; and which images were blamed for each.
+    private var unusable: [ParseKey: String] = [:]
+    private struct Blame: Hashable { var key: ParseKey; var image: String }
+    private var blamed: Set<Blame> = []
 
     /// Every image manifest parsed anywhere in the graph (entries and children of indexes).
     private(set) var imageManifests: [Digest: ImageManifest] = [:]
@@ -126,7 +131,7 @@ struct VerificationGraph: Sendable {
                     "\(path): indexes nested more than \(Self.maximumDepth) deep under \(image); not followed")
             return
         }
-        guard let manifest = manifest(descriptor, member: member, input: input, log: &log) else {
+        guard let manifest = manifest(descriptor, image: image, member: member, input: input, log: &log) else {
             complete = false
             return
         }
@@ -150,17 +155,22 @@ struct VerificationGraph: Sendable {
 
     /// Reads, hashes and parses a manifest once per digest and media type; nil (with the problem
     /// recorded) when it is unreadable, damaged or malformed.
-    private mutating func manifest(_ descriptor: Descriptor, member: VerificationInput.Member, input: VerificationInput,
+    private mutating func manifest(_ descriptor: Descriptor, image: String, member: VerificationInput.Member, input: VerificationInput,
                                    log: inout ProblemLog) -> ParsedManifest? {
         let key = ParseKey(digest: descriptor.digest, mediaType: descriptor.mediaType)
-        if let cached = parsed[key] { return cached }
-        let result = readAndParse(descriptor, member: member, input: input, log: &log)
+        if let cached = parsed[key] {
+            if cached == nil, let reason = unusable[key], blamed.insert(Blame(key: key, image: image)).inserted {
+                logUnusable(descriptor, member: member, input: input, image: image, reason: reason, log: &log)
+            }
+            return cached
+        }
+        let result = readAndParse(descriptor, image: image, member: member, input: input, log: &log)
         parsed[key] = result
         if case .image(let manifest)? = result { imageManifests[descriptor.digest] = manifest }
         return result
     }
 
-    private mutating func readAndParse(_ descriptor: Descriptor, member: VerificationInput.Member, input: VerificationInput,
+    private mutating func readAndParse(_ descriptor: Descriptor, image: String, member: VerificationInput.Member, input: VerificationInput,
                                        log: inout ProblemLog) -> ParsedManifest? {
         let digest = descriptor.digest
         guard member.size <= Int64(ParsedManifest.maximumSize) else {
@@ -192,10 +202,22 @@ struct VerificationGraph: Sendable {
         do {
             return try ParsedManifest.parse(bytes, mediaType: descriptor.mediaType, digest: digest)
         } catch {
-            log.add(.malformedManifest, member: member.name, digest: digest, expected: descriptor.mediaType.rawValue,
-                    offset: input.offset(of: member), length: member.size, scope: .blob(digest),
-                    "\(member.name) is not a usable \(descriptor.mediaType): \(error)")
+            // The bytes are sound (they hash to their digest); it is this descriptor's media
+            // type that does not fit them. Only the images that reach the blob through such a
+            // descriptor are blamed; others reaching it with the right type are fine (issue 21,
+            // item 5).
+            let key = ParseKey(digest: digest, mediaType: descriptor.mediaType)
+            unusable[key] = "\(error)"
+            blamed.insert(Blame(key: key, image: image))
+            logUnusable(descriptor, member: member, input: input, image: image, reason: "\(error)", log: &log)
             return nil
         }
+    }
+
+    private func logUnusable(_ descriptor: Descriptor, member: VerificationInput.Member, input: VerificationInput, image: String,
+                             reason: String, log: inout ProblemLog) {
+        log.add(.malformedManifest, member: member.name, digest: descriptor.digest, expected: descriptor.mediaType.rawValue,
+                offset: input.offset(of: member), length: member.size, scope: .images([image]),
+                "\(member.name) is not a usable \(descriptor.mediaType) (\(image) names it so): \(reason)")
     }
 }

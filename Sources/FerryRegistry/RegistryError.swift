@@ -70,6 +70,13 @@ public enum RegistryError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The registry answered 400: it refused what was sent (a manifest whose references it
+    /// does not hold, a digest that does not match).
+    public var isBadRequest: Bool {
+        if case .unexpectedStatus(400, _, _, _) = self { return true }
+        return false
+    }
+
     /// Worth another attempt: transport hiccups and overloaded servers.
     public var isTransient: Bool {
         switch self {
