@@ -27,6 +27,9 @@ enum Interruption {
             source.setEventHandler {
                 FileSystem.removeAllScratch()
                 Terminal().err("\nferry: interrupted by \(name); temporary files removed. \(note)\n")
+                // Worker threads run until _exit: one may have made a file in a scratch folder
+                // while the first pass removed it. A second pass catches that.
+                FileSystem.removeAllScratch()
                 _exit(128 + number)
             }
             source.resume()
