@@ -17,15 +17,16 @@ import Glibc
         let tmp = dir + "/tmp"
         try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        // 768 MiB of zeros in a 1 MB file: decompressing takes long enough to be interrupted.
+        // 1 GiB of zeros in bzip2, which decompresses slowly (several seconds): long enough to
+        // be interrupted even on a loaded machine.
         let script = """
-        import gzip, io, sys, tarfile
+        import bz2, io, sys, tarfile
         class Zeros:
             def read(self, n=-1): return bytes(n)
-        with gzip.open(sys.argv[1], "wb", compresslevel=1) as raw, tarfile.open(fileobj=raw, mode="w") as tar:
+        with bz2.open(sys.argv[1], "wb", compresslevel=1) as raw, tarfile.open(fileobj=raw, mode="w") as tar:
             layout = b'{"imageLayoutVersion":"1.0.0"}'
             info = tarfile.TarInfo("oci-layout"); info.size = len(layout); tar.addfile(info, io.BytesIO(layout))
-            info = tarfile.TarInfo("filler"); info.size = 768 << 20; tar.addfile(info, Zeros())
+            info = tarfile.TarInfo("filler"); info.size = 1 << 30; tar.addfile(info, Zeros())
         """
         _ = try Tool.run("/usr/bin/python3", ["-c", script, dir + "/big.tar.gz"])
 
@@ -43,7 +44,7 @@ import Glibc
         var started = false
         while !started && Date() < deadline && process.isRunning {
             started = (try FileManager.default.contentsOfDirectory(atPath: tmp)).contains { $0.contains("ferry-") }
-            if !started { try await Task.sleep(nanoseconds: 5_000_000) }
+            if !started { try await Task.sleep(nanoseconds: 2_000_000) }
         }
         #expect(started, "ferry never made its scratch directory")
         kill(process.processIdentifier, signalNumber)

@@ -153,8 +153,10 @@ public final class TestRegistry: Sendable {
                 let scheme = tls ? "https" : "http"
                 let probe = FixturePusher(registry: "127.0.0.1:\(port)", scheme: scheme,
                                           caCertificatePath: certificates?.caCertificatePath)
+                // Generous: many suites start registries at the same moment on 2 cores, and a
+                // loaded machine (the whole suite in parallel) took over 10 s to get them all up.
                 let readiness = try await waitUntilReady(process: process, port: port,
-                                                         probe: probe, instanceID: id, timeout: 10)
+                                                         probe: probe, instanceID: id, timeout: 60)
                 if readiness == .ready {
                     return TestRegistry(
                         auth: auth, port: port, scheme: scheme,
@@ -170,7 +172,7 @@ public final class TestRegistry: Sendable {
                 }
                 let what = readiness == .exited
                     ? "exited with status \(process.exitStatus ?? -1)"
-                    : "did not answer on \(scheme)://127.0.0.1:\(port)/v2/ within 10 s"
+                    : "did not answer on \(scheme)://127.0.0.1:\(port)/v2/ within 60 s"
                 throw TestSupportError("""
                     docker-registry \(what). Config:
                     \(config)
