@@ -13,6 +13,13 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "ferry", targets: ["ferry"]),
+        // Libraries only for the fuzz package (Tests/Fuzz, issue 15), which depends on this one
+        // by path: a package sees another's targets only through its products.
+        .library(name: "FerryCore", targets: ["FerryCore"]),
+        .library(name: "FerryArchive", targets: ["FerryArchive"]),
+        .library(name: "FerryRegistry", targets: ["FerryRegistry"]),
+        .library(name: "FerryBundle", targets: ["FerryBundle"]),
+        .library(name: "FerryInputs", targets: ["FerryInputs"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),

@@ -42,8 +42,11 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
             return
         }
         for transport in Self.localTransports where text.hasPrefix(transport) {
-            // "oci:5000/app" is a host called oci with a port, not the oci: transport.
-            guard let next = text.dropFirst(transport.count).first, next.isNumber else {
+            // "oci:5000/app" is a host called oci with a port, and "oci:latest" the Docker Hub
+            // image library/oci (its familiar RepoTag, which ferry writes and must read back;
+            // found by fuzzing): only a path or a reference after the prefix is the transport.
+            let rest = text.dropFirst(transport.count)
+            guard let next = rest.first, next.isNumber || !(rest.contains("/") || rest.contains(":")) else {
                 throw fail("\(transport) is a skopeo transport for local images; ferry takes registry references here (docker:// may be given or left out), and archives or layouts as paths to import, verify or inspect")
             }
         }

@@ -43,4 +43,15 @@ import Testing
         #expect(reference.digest?.hex == hex)
         #expect(reference.manifestReference == "sha256:\(hex)")
     }
+
+    /// Rule: a familiar RepoTag reads back as the same image, also for Docker Hub images named
+    /// like a skopeo transport (found by FuzzReference: `oci:latest` was refused as the oci:
+    /// transport, so ferry could not read the RepoTag it wrote).
+    @Test(arguments: ["oci", "dir:v1", "oci-archive", "docker-archive:stable", "containers-storage", "docker-daemon",
+                      "nginx:1.27", "org/app:1", "quay.io/org/app:2"])
+    func familiarTagReadsBackAsTheSameImage(_ text: String) throws {
+        let reference = try ImageReference(parsing: text)
+        let back = try ImageReference(parsing: try #require(reference.familiarTag))
+        #expect(back == reference)
+    }
 }
