@@ -368,8 +368,19 @@ public struct Importer: Sendable {
             if try await client.manifestDigest(registry: registry, repository: repository, reference: tag) == root.descriptor.digest {
                 return (pushed, 0)
             }
-            try await client.putManifest(registry: registry, repository: repository, reference: tag,
-                                         bytes: root.bytes, mediaType: root.descriptor.mediaType, digest: root.descriptor.digest)
+            do {
+                try await client.putManifest(registry: registry, repository: repository, reference: tag,
+                                             bytes: root.bytes, mediaType: root.descriptor.mediaType, digest: root.descriptor.digest)
+            } catch let error as RegistryError where root.descriptor.mediaType.isIndex && error.isBadRequest {
+                // The same HEAD answer from another repository can have skipped the index itself
+                // and its children: put them all by digest, without asking, then the tag again.
+                for manifest in image.manifests {
+                    try await client.putManifest(registry: registry, repository: repository, reference: manifest.descriptor.digest.description,
+                                                 bytes: manifest.bytes, mediaType: manifest.descriptor.mediaType, digest: manifest.descriptor.digest)
+                }
+                try await client.putManifest(registry: registry, repository: repository, reference: tag,
+                                             bytes: root.bytes, mediaType: root.descriptor.mediaType, digest: root.descriptor.digest)
+            }
             progress(.imageCompleted(image: image.destination.description))
             return (pushed, 1)
         } catch {
