@@ -41,7 +41,7 @@ public final class ScriptedServer: Sendable {
         let portFile = directory.appendingPathComponent("port").path
         process = try ChildProcess.launch(try PythonTools.stdlibOnly(), [try PythonTools.resource("scripted_server.py"), scriptPath, portFile],
                                           logPath: directory.appendingPathComponent("log").path)
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8), let port = UInt16(text) {
                 self.port = port

@@ -72,7 +72,7 @@ public final class TokenServer: Sendable {
         let process = try ChildProcess.launch(
             try PythonTools.withCryptography(), arguments,
             logPath: directory.appendingPathComponent("token-server.log").path)
-        let deadline = Date().addingTimeInterval(15)
+        let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             if let text = try? String(contentsOfFile: portFile, encoding: .utf8),
                let port = UInt16(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
