@@ -166,7 +166,8 @@ final class LockedData: @unchecked Sendable {
 
         // One blob upload hangs in the proxy; the rest proceed; then the process is killed.
         let proxy = try FaultProxy(upstream: target.host, rules: [
-            ProxyRule(method: "PUT", pathContains: "/blobs/uploads/", fault: .hold(seconds: 10), times: 1),
+            // Held long enough that a loaded machine still kills ferry during the hold.
+            ProxyRule(method: "PUT", pathContains: "/blobs/uploads/", fault: .hold(seconds: 30), times: 1),
         ])
         defer { proxy.stop() }
         let reason = try await CLITests.killWhenStalled(["import", dir + "/b.tar", "--to", proxy.address, "-q", "-j", "2"], proxy: proxy)
