@@ -337,29 +337,31 @@ public struct Importer: Sendable {
         let repository = image.destination.repository
         var pushed = 0
         let client = self.client
+        /// Puts `stored` under `reference`. distribution can answer a HEAD for a manifest it holds
+        /// only in another repository (seen after a few dozen imports of the same manifests into
+        /// new repositories), so a manifest ferry skipped may be missing here and an index that
+        /// names it is refused with 400 (DIGEST_INVALID, MANIFEST_BLOB_UNKNOWN). Then `needed`
+        /// is put by digest without asking, and `stored` once more (issue 21, item 1).
+        @Sendable func put(_ stored: StoredManifest, as reference: String, needed: ArraySlice<StoredManifest>) async throws {
+            func send(_ manifest: StoredManifest, as reference: String) async throws {
+                try await client.putManifest(registry: registry, repository: repository, reference: reference,
+                                             bytes: manifest.bytes, mediaType: manifest.descriptor.mediaType, digest: manifest.descriptor.digest)
+            }
+            do {
+                try await send(stored, as: reference)
+            } catch let error as RegistryError where stored.descriptor.mediaType.isIndex && error.isBadRequest {
+                for manifest in needed { try await send(manifest, as: manifest.descriptor.digest.description) }
+                try await send(stored, as: reference)
+            }
+        }
         do {
             for (position, manifest) in image.manifests.enumerated() {
                 let digest = manifest.descriptor.digest
-                let before = image.manifests[..<position]
                 let sent = try await pushes.once(repository: repository, digest: digest) {
                     if try await client.manifestDigest(registry: registry, repository: repository, reference: digest.description) == digest {
                         return false
                     }
-                    func put(_ stored: StoredManifest) async throws {
-                        try await client.putManifest(registry: registry, repository: repository, reference: stored.descriptor.digest.description,
-                                                     bytes: stored.bytes, mediaType: stored.descriptor.mediaType, digest: stored.descriptor.digest)
-                    }
-                    do {
-                        try await put(manifest)
-                    } catch let error as RegistryError where manifest.descriptor.mediaType.isIndex && error.isBadRequest {
-                        // distribution can answer a HEAD for a manifest it holds only in another
-                        // repository (seen after a few dozen imports of the same manifests into new
-                        // repositories), so a child ferry skipped may be missing here and the index
-                        // is refused (DIGEST_INVALID, MANIFEST_BLOB_UNKNOWN). Put the children
-                        // without asking, then the index once more (issue 21, item 1).
-                        for child in before { try await put(child) }
-                        try await put(manifest)
-                    }
+                    try await put(manifest, as: digest.description, needed: image.manifests[..<position])
                     return true
                 }
                 if sent { pushed += 1 }
@@ -368,19 +370,8 @@ public struct Importer: Sendable {
             if try await client.manifestDigest(registry: registry, repository: repository, reference: tag) == root.descriptor.digest {
                 return (pushed, 0)
             }
-            do {
-                try await client.putManifest(registry: registry, repository: repository, reference: tag,
-                                             bytes: root.bytes, mediaType: root.descriptor.mediaType, digest: root.descriptor.digest)
-            } catch let error as RegistryError where root.descriptor.mediaType.isIndex && error.isBadRequest {
-                // The same HEAD answer from another repository can have skipped the index itself
-                // and its children: put them all by digest, without asking, then the tag again.
-                for manifest in image.manifests {
-                    try await client.putManifest(registry: registry, repository: repository, reference: manifest.descriptor.digest.description,
-                                                 bytes: manifest.bytes, mediaType: manifest.descriptor.mediaType, digest: manifest.descriptor.digest)
-                }
-                try await client.putManifest(registry: registry, repository: repository, reference: tag,
-                                             bytes: root.bytes, mediaType: root.descriptor.mediaType, digest: root.descriptor.digest)
-            }
+            // The same HEAD answer can have skipped the index itself: the tag needs every manifest.
+            try await put(root, as: tag, needed: image.manifests[...])
             progress(.imageCompleted(image: image.destination.description))
             return (pushed, 1)
         } catch {
