@@ -18,7 +18,9 @@ let package = Package(
         .library(name: "FerryCore", targets: ["FerryCore"]),
         .library(name: "FerryArchive", targets: ["FerryArchive"]),
         .library(name: "FerryRegistry", targets: ["FerryRegistry"]),
-        .library(name: "FerryBundle", targets: ["FerryBundle"]),
+        .library(name: "FerryFormat", targets: ["FerryFormat"]),
+        .library(name: "FerryVerify", targets: ["FerryVerify"]),
+        .library(name: "FerryOperations", targets: ["FerryOperations"]),
         .library(name: "FerryInputs", targets: ["FerryInputs"]),
     ],
     dependencies: [
@@ -50,9 +52,16 @@ let package = Package(
         .target(name: "FerryRegistry",
                 dependencies: ["FerryCore", "FerryHTTP", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        .target(name: "FerryBundle",
-                dependencies: ["FerryCore", "FerryArchive", "FerryRegistry",
-                               .product(name: "Logging", package: "swift-log")],
+        // Bundles, layouts and archives on disk: read, write, check their structure. No network.
+        .target(name: "FerryFormat", dependencies: ["FerryCore", "FerryArchive"], swiftSettings: strict),
+        // `ferry verify`: proves a bundle or archive complete and untouched. No network.
+        .target(name: "FerryVerify", dependencies: ["FerryCore", "FerryArchive", "FerryFormat"], swiftSettings: strict),
+        // Moving images: resolve in a source, copy blobs into a destination, publish into a
+        // registry. Knows no file format (destinations come in through FerryCore's contracts).
+        .target(name: "FerryTransfer", dependencies: ["FerryCore", "FerryHTTP", "FerryRegistry"], swiftSettings: strict),
+        // The use cases: export, import, copy/sync, inspect. The only code that builds reports.
+        .target(name: "FerryOperations",
+                dependencies: ["FerryCore", "FerryArchive", "FerryFormat", "FerryHTTP", "FerryRegistry", "FerryTransfer"],
                 swiftSettings: strict),
         // Input files users already have: image-syncer / SWR auth.json and images.json|yaml,
         // skopeo sync YAML, Kubernetes manifests (issue 6). Kept out of FerryCore for Yams.
@@ -60,7 +69,8 @@ let package = Package(
                 dependencies: ["FerryCore", "FerryRegistry", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "FerryCLI",
-                dependencies: ["CFerryPortable", "FerryCore", "FerryArchive", "FerryHTTP", "FerryRegistry", "FerryBundle", "FerryInputs",
+                dependencies: ["CFerryPortable", "FerryCore", "FerryArchive", "FerryHTTP", "FerryRegistry", "FerryFormat", "FerryVerify",
+                               "FerryTransfer", "FerryOperations", "FerryInputs",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
@@ -78,8 +88,9 @@ let package = Package(
         .testTarget(name: "FerryRegistryTests",
                     dependencies: ["FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "FerryBundleTests",
-                    dependencies: ["FerryBundle", "FerryArchive", "FerryRegistry", "FerryCore", "FerryTestSupport"],
+        .testTarget(name: "FerryOperationsTests",
+                    dependencies: ["FerryOperations", "FerryVerify", "FerryFormat", "FerryTransfer", "FerryArchive", "FerryRegistry",
+                                   "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "FerryInputsTests",
                     dependencies: ["FerryInputs", "FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],

@@ -1,6 +1,6 @@
 import ArgumentParser
-import FerryBundle
 import FerryCore
+import FerryOperations
 import FerryRegistry
 import Foundation
 import Logging

@@ -1,6 +1,6 @@
 import ArgumentParser
-import FerryBundle
 import FerryCore
+import FerryOperations
 
 /// The options `ferry copy` and `ferry sync` share: what to copy of each image and how.
 struct CopyRunOptions: ParsableArguments {

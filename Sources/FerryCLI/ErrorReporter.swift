@@ -1,10 +1,12 @@
 import ArgumentParser
 import FerryArchive
-import FerryBundle
 import FerryCore
+import FerryFormat
 import FerryHTTP
 import FerryInputs
+import FerryOperations
 import FerryRegistry
+import FerryTransfer
 
 /// The one place errors become messages and exit codes (listed in `ferry --help`).
 enum ErrorReporter {
@@ -31,14 +33,23 @@ enum ErrorReporter {
             case .io: return 74
             default: return 65
             }
-        case let error as FerryBundleError:
+        case let error as FerryFormatError:
+            switch error {
+            case .image(_, _, let underlying): return code(for: underlying)
+            case .output: return 74
+            case .input, .compressedInput, .unsupportedMediaType: return 65
+            case .damaged: return 76
+            }
+        case let error as FerryTransferError:
             switch error {
             case .image(_, _, let underlying), .blob(_, _, _, let underlying): return code(for: underlying)
             case .descriptorMismatch: return 76
+            case .platformNotFound, .unsupportedMediaType, .supply: return 65
+            }
+        case let error as FerryOperationsError:
+            switch error {
             case .output: return 74
-            case .input, .compressedInput: return 65
-            case .damaged: return 76
-            case .platformNotFound, .unsupportedMediaType, .noImages: return 65
+            case .input, .noImages: return 65
             }
         case let error as RegistryError:
             switch error {

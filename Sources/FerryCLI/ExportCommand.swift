@@ -1,7 +1,8 @@
 import ArgumentParser
 import FerryArchive
-import FerryBundle
 import FerryCore
+import FerryFormat
+import FerryOperations
 import FerryRegistry
 import Foundation
 import Logging

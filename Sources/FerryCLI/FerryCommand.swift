@@ -1,5 +1,4 @@
 public import ArgumentParser
-import FerryBundle
 
 /// `ferry`: move container images across air gaps.
 @available(macOS 10.15, macCatalyst 13, iOS 13, tvOS 13, watchOS 6, *)

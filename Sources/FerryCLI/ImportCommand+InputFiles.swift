@@ -1,6 +1,6 @@
-import FerryBundle
 import FerryCore
 import FerryInputs
+import FerryOperations
 import FerryRegistry
 import Foundation
 import Logging

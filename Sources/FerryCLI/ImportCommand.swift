@@ -1,6 +1,7 @@
 import ArgumentParser
-import FerryBundle
 import FerryCore
+import FerryFormat
+import FerryOperations
 import FerryRegistry
 import Foundation
 import Logging

@@ -1,6 +1,6 @@
 import ArgumentParser
-import FerryBundle
 import FerryCore
+import FerryOperations
 import Foundation
 
 /// `ferry inspect`: what is in a bundle, or in a registry image.

@@ -1,4 +1,3 @@
-import FerryBundle
 import FerryCore
 import Foundation
 import Logging

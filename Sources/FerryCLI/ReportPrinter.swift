@@ -1,4 +1,4 @@
-import FerryBundle
+import FerryOperations
 import Foundation
 
 /// Prints a command's result on stdout: a human summary, or one JSON object.

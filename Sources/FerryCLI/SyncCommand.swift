@@ -1,7 +1,7 @@
 import ArgumentParser
-import FerryBundle
 import FerryCore
 import FerryInputs
+import FerryOperations
 import FerryRegistry
 import Foundation
 import Logging

@@ -1,6 +1,7 @@
 import ArgumentParser
-import FerryBundle
 import FerryCore
+import FerryFormat
+import FerryVerify
 import Foundation
 
 /// `ferry verify`: proves a bundle is complete and untouched.
@@ -86,7 +87,7 @@ struct VerifyCommand: AsyncParsableCommand {
             renderer.finish()
             try VerifyReportPrinter.print(report, elapsed: elapsed, format: outputOptions.format, terminal: terminal)
             guard report.ok else {
-                throw FerryBundleError.damaged(path: report.input, reason: Self.summary(report))
+                throw FerryFormatError.damaged(path: report.input, reason: Self.summary(report))
             }
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)

@@ -1,6 +1,6 @@
 import CFerryPortable
 import FerryArchive
-import FerryBundle
+import FerryCore
 import FerryHTTP
 
 /// What `ferry --version` reports: ferry's version and commit, and the C libraries this process

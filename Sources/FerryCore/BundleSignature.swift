@@ -39,9 +39,7 @@ public struct BundleSignature: Codable, Sendable, Equatable {
     }
 
     public func encoded() throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(self))
+        try CanonicalJSON.encode(self)
     }
 
     public static func decode(_ bytes: [UInt8]) throws -> BundleSignature {

@@ -62,7 +62,7 @@ public enum ParsedManifest: Sendable, Equatable {
         do {
             probe = try JSONDecoder().decode(Probe.self, from: data)
         } catch {
-            throw .malformedManifest(digest: digest, reason: "not a JSON manifest (\(Self.summary(of: error)))")
+            throw .malformedManifest(digest: digest, reason: "not a JSON manifest (\(DecodingSummary.of(error, showingPath: true)))")
         }
         if let declared = probe.mediaType, declared != mediaType {
             throw .malformedManifest(digest: digest, reason: "its mediaType \"\(declared)\" disagrees with \"\(mediaType)\"")
@@ -88,7 +88,7 @@ public enum ParsedManifest: Sendable, Equatable {
         } catch let error as FerryCoreError {
             throw error
         } catch {
-            throw .malformedManifest(digest: digest, reason: Self.summary(of: error))
+            throw .malformedManifest(digest: digest, reason: DecodingSummary.of(error, showingPath: true))
         }
         throw .malformedManifest(digest: digest, reason: "unsupported manifest media type \"\(mediaType)\"")
     }
@@ -99,19 +99,5 @@ public enum ParsedManifest: Sendable, Equatable {
         var manifests: [Descriptor]?
         var layers: [Descriptor]?
         var config: Descriptor?
-    }
-
-    static func summary(of error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context), DecodingError.typeMismatch(_, let context),
-             DecodingError.valueNotFound(_, let context):
-            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
-            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
-        case DecodingError.keyNotFound(let key, let context):
-            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
-            return "missing field \(path)"
-        default:
-            return String(describing: error)
-        }
     }
 }

@@ -2,24 +2,12 @@ public import FerryCore
 import FerryHTTP
 import Foundation
 
-/// Where a downloaded blob goes. Called on a transfer thread, one transfer at a time.
-///
-/// The target keeps what it received across attempts: a retry asks the registry only for the
-/// rest (`Range`), and a registry that answers the whole blob again makes the target restart.
-public protocol BlobDownloadTarget: AnyObject, Sendable {
-    /// Bytes received so far (and already hashed).
-    var received: Int64 { get }
-    func write(_ buffer: UnsafeRawBufferPointer) throws
-    /// Forget everything received; the next byte written is byte 0.
-    func restart() throws
-}
-
 extension RegistryClient {
     /// Downloads a blob into `target`, resuming with `Range` after interruptions. Redirects to
     /// other hosts (object stores, CDNs) are followed without the registry's Authorization.
     /// The caller verifies size and digest (the target hashes as it writes).
     public func fetchBlob(registry: String, repository: String, descriptor: Descriptor,
-                          into target: any BlobDownloadTarget) async throws {
+                          into target: any BlobSink) async throws {
         let digest = descriptor.digest
         let response = try await send(registry: registry, repository: repository, sinkFactory: { head in
             let start = target.received
@@ -63,7 +51,7 @@ extension RegistryClient {
 
 /// Adapts a download target to the HTTP layer's sink.
 final class BlobSinkAdapter: HTTPBodySink {
-    let target: any BlobDownloadTarget
-    init(_ target: any BlobDownloadTarget) { self.target = target }
+    let target: any BlobSink
+    init(_ target: any BlobSink) { self.target = target }
     func write(_ buffer: UnsafeRawBufferPointer) throws { try target.write(buffer) }
 }

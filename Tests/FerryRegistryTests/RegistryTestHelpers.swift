@@ -5,7 +5,7 @@ import FerryTestSupport
 import Foundation
 
 /// Collects a blob in memory for tests, with the same restart semantics as real targets.
-final class CollectingTarget: BlobDownloadTarget, @unchecked Sendable {
+final class CollectingTarget: BlobSink, @unchecked Sendable {
     private let lock = NSLock()
     private var bytes: [UInt8] = []
     private(set) var restarts = 0

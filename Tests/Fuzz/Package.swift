@@ -28,11 +28,11 @@ let package = Package(
                           dependencies: ["FuzzSupport",
                                          .product(name: "FerryCore", package: ferry),
                                          .product(name: "FerryArchive", package: ferry),
-                                         .product(name: "FerryBundle", package: ferry)], swiftSettings: strict),
+                                         .product(name: "FerryFormat", package: ferry)], swiftSettings: strict),
         .executableTarget(name: "FuzzManifest",
                           dependencies: ["FuzzSupport",
                                          .product(name: "FerryCore", package: ferry),
-                                         .product(name: "FerryBundle", package: ferry)], swiftSettings: strict),
+                                         .product(name: "FerryFormat", package: ferry)], swiftSettings: strict),
         .executableTarget(name: "FuzzReference",
                           dependencies: ["FuzzSupport",
                                          .product(name: "FerryCore", package: ferry),
@@ -47,7 +47,8 @@ let package = Package(
         .executableTarget(name: "FuzzBundle",
                           dependencies: ["FuzzSupport",
                                          .product(name: "FerryCore", package: ferry),
-                                         .product(name: "FerryBundle", package: ferry)], swiftSettings: strict),
+                                         .product(name: "FerryVerify", package: ferry),
+                                         .product(name: "FerryOperations", package: ferry)], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,7 +7,8 @@
 // whose blobs are named by their real digests so mutations get past the hash checks into the
 // graph walkers. To see the tar a layout input stands for (and run `ferry verify` on it), run
 // the target on that input with FERRY_FUZZ_TAR_OUT=PATH.
-import FerryBundle
+import FerryOperations
+import FerryVerify
 import FerryCore
 import Foundation
 import FuzzSupport

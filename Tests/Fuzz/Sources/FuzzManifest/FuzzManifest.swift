@@ -2,7 +2,7 @@
 // (FerryCore `ParsedManifest`, for each media type a descriptor or `Content-Type` may claim),
 // the content index `ferry-index.json`, a split bundle's `parts.json` and the signature member
 // (FerryBundle, FerryCore).
-import FerryBundle
+import FerryFormat
 import FerryCore
 import Foundation
 import FuzzSupport

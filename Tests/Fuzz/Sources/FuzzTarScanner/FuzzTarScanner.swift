@@ -2,7 +2,7 @@
 // (FerryBundle `TarBlobStore`): every import, verify and inspect of an uncompressed bundle
 // starts here, on bytes anyone may have written (issue 15, items 3 and 14).
 import FerryArchive
-import FerryBundle
+import FerryFormat
 import FerryCore
 import FuzzSupport
 

@@ -1,0 +1,110 @@
+package import FerryCore
+import Foundation
+
+/// The small JSON members that make a blob pool readable by every peer
+/// (`formats/ferry-bundle/SPEC.md`): `oci-layout` and `index.json` for OCI readers,
+/// `manifest.json` and `repositories` for `docker load` and `docker-archive:` readers.
+enum BundleMetadata {
+    static let ociLayout = Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)
+
+
+    /// The `index.json` entry for one image: its descriptor named with the full reference in
+    /// both `org.opencontainers.image.ref.name` (what skopeo matches) and
+    /// `io.containerd.image.name` (what containerd and Docker 25 read).
+    static func indexEntry(_ image: ResolvedImage) -> Descriptor {
+        var entry = image.entry
+        var annotations = entry.annotations ?? [:]
+        annotations[AnnotationKey.refName] = image.name
+        annotations[AnnotationKey.containerdImageName] = image.name
+        if let original = image.sourceIndexDigest {
+            annotations[AnnotationKey.sourceIndexDigest] = original.description
+        }
+        if let subject = image.subject {
+            annotations[AnnotationKey.subject] = subject.description
+        }
+        if !image.destinations.isEmpty {
+            annotations[AnnotationKey.destinations] = image.destinations.map(\.description).joined(separator: ",")
+        }
+        entry.annotations = annotations
+        return entry
+    }
+
+    static func indexJSON(_ entries: [Descriptor]) throws -> [UInt8] {
+        let index = ImageIndex(schemaVersion: 2, mediaType: .ociIndex, manifests: entries)
+        return try CanonicalJSON.encode(index)
+    }
+
+    struct DockerManifestEntry: Codable, Equatable {
+        var Config: String
+        var RepoTags: [String]
+        var Layers: [String]
+    }
+
+    /// The image manifest of a single-platform entry whose config is a container image config;
+    /// artifacts (signatures, SBOMs) and indexes have no docker-archive form.
+    static func loadableNode(_ image: ResolvedImage) -> ImageNode? {
+        guard image.entry.mediaType.isImageManifest, image.subject == nil,
+              let node = image.images.first(where: { $0.descriptor.digest == image.entry.digest }),
+              node.manifest.config.mediaType.isImageConfig,
+              // cosign signatures use an image config with non-layer "layers": not loadable.
+              node.manifest.layers.allSatisfy(\.mediaType.isLayer),
+              // A foreign (non-distributable) layer is not in the tar: `docker load` could not
+              // find it, so such an image travels on the OCI side only.
+              node.manifest.nonDistributableLayers.isEmpty else { return nil }
+        return node
+    }
+
+    /// One `manifest.json` element per distinct single-platform image; references to the same
+    /// image share an element and its `RepoTags`.
+    static func dockerManifest(_ images: [ResolvedImage]) -> [DockerManifestEntry] {
+        var entries: [DockerManifestEntry] = []
+        var byDigest: [Digest: Int] = [:]
+        for image in images {
+            guard let node = loadableNode(image) else { continue }
+            let tags = image.source.familiarTag.map { [$0] } ?? []
+            if let existing = byDigest[image.entry.digest] {
+                for tag in tags where !entries[existing].RepoTags.contains(tag) { entries[existing].RepoTags.append(tag) }
+                continue
+            }
+            byDigest[image.entry.digest] = entries.count
+            entries.append(DockerManifestEntry(Config: node.manifest.config.digest.layoutPath, RepoTags: tags,
+                                               Layers: node.manifest.layers.map(\.digest.layoutPath)))
+        }
+        return entries
+    }
+
+    /// Legacy `repositories`: familiar repository → tag → config hex (the image ID).
+    static func repositories(_ images: [ResolvedImage]) throws -> [UInt8] {
+        var repositories: [String: [String: String]] = [:]
+        for image in images {
+            guard let familiar = image.source.familiarTag, let tag = image.source.tag,
+                  let node = loadableNode(image) else { continue }
+            let repository = String(familiar.dropLast(tag.count + 1))
+            repositories[repository, default: [:]][tag] = node.manifest.config.digest.hex
+        }
+        return try CanonicalJSON.encode(repositories)
+    }
+
+    static func contentIndex(_ plan: CopyPlan, offsets: [Digest: Int64], created: Date) -> ContentIndex {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        let images = plan.images.map { image in
+            ContentIndex.Image(source: image.source.description, name: image.name, digest: image.entry.digest,
+                               mediaType: image.entry.mediaType, size: image.entry.size,
+                               platforms: image.platforms.map(\.description), sourceDigest: image.sourceIndexDigest)
+        }
+        let blobs = plan.blobs.map { blob in
+            ContentIndex.Blob(digest: blob.descriptor.digest, size: blob.descriptor.size,
+                              mediaType: blob.descriptor.mediaType, offset: offsets[blob.descriptor.digest] ?? 0)
+        }
+        var index = ContentIndex(schemaVersion: 1, mediaType: ContentIndex.mediaType,
+                                 tool: .init(name: "ferry", version: FerryVersion.current),
+                                 created: formatter.string(from: created), images: images, blobs: blobs)
+        if !plan.baseBundles.isEmpty {
+            index.base = ContentIndex.Base(bundles: plan.baseBundles, blobs: plan.external.map {
+                ContentIndex.BaseBlob(digest: $0.digest, size: $0.size, mediaType: $0.mediaType)
+            })
+        }
+        return index
+    }
+}

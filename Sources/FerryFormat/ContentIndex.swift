@@ -1,0 +1,126 @@
+public import FerryCore
+import Foundation
+
+/// ferry's content index, the `ferry-index.json` member of a bundle (v1).
+///
+/// Spec: `formats/ferry-bundle/SPEC.md`. It pins every blob by digest and records where each
+/// blob's bytes lie in the tar, so a reader can seek straight to them and a verifier can
+/// prove completeness. Readers ignore unknown fields and refuse a higher `schemaVersion`.
+public struct ContentIndex: Codable, Sendable, Equatable {
+    public static let mediaType = "application/vnd.ferry.bundle.index.v1+json"
+    public static let memberName = "ferry-index.json"
+
+    public struct Tool: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+    }
+
+    public struct Image: Codable, Sendable, Equatable {
+        public var source: String
+        public var name: String
+        public var digest: Digest
+        public var mediaType: MediaType
+        public var size: Int64
+        public var platforms: [String]
+        public var sourceDigest: Digest?
+    }
+
+    public struct Blob: Codable, Sendable, Equatable {
+        public var digest: Digest
+        public var size: Int64
+        public var mediaType: MediaType
+        /// Byte offset of the member's data in the tar.
+        public var offset: Int64
+    }
+
+    /// How a split bundle (`--split-size`) is cut: the planned size of every part, in order
+    /// (SPEC.md §8). Absent in an unsplit bundle.
+    public struct Parts: Codable, Sendable, Equatable {
+        public var maxPartSize: Int64
+        public var sizes: [Int64]
+    }
+
+    public var schemaVersion: Int
+    public var mediaType: String
+    public var tool: Tool
+    public var created: String
+    public var images: [Image]
+    public var blobs: [Blob]
+    public var parts: Parts? = nil
+    public var base: Base? = nil
+    /// The SHA-256 of each metadata member, by member name: `oci-layout`, `index.json`,
+    /// `manifest.json`, `repositories` (SPEC.md rule 3.7). Every name a reader takes from those
+    /// members (annotations, RepoTags, `repositories`) is so bound to the content index, and
+    /// through it to the signature: swapping two images' names changes a digest here (issue 15,
+    /// item 1). Absent in bundles written before it existed.
+    public var members: [String: Digest]? = nil
+
+    /// An incremental bundle (`--since`, SPEC.md §12): the earlier bundles it builds on, and
+    /// the blobs its images need that it does not carry because those bundles did.
+    public struct Base: Codable, Sendable, Equatable {
+        /// Content index digests of the base bundles.
+        public var bundles: [Digest]
+        /// Blobs left out because a base bundle carried them, in plan order.
+        public var blobs: [BaseBlob]
+    }
+
+    public struct BaseBlob: Codable, Sendable, Equatable {
+        public var digest: Digest
+        public var size: Int64
+        public var mediaType: MediaType
+    }
+
+    /// Every blob a site that imported this bundle holds: the ones it carries and the ones it
+    /// relied on its bases for (what a later `--since` of this bundle may leave out).
+    public var knownBlobs: [Digest: Int64] {
+        var known = Dictionary(blobs.map { ($0.digest, $0.size) }, uniquingKeysWith: { a, _ in a })
+        for blob in base?.blobs ?? [] where known[blob.digest] == nil { known[blob.digest] = blob.size }
+        return known
+    }
+
+    /// Canonical encoding: sorted keys, no escaped slashes, so equal indexes give equal bytes.
+    public func encoded() throws -> [UInt8] {
+        try CanonicalJSON.encode(self)
+    }
+
+    /// Decodes and checks the schema version.
+    /// The content index of a ferry bundle read in place, or nil for any other input.
+    package static func read(from store: any BlobStore) throws -> ContentIndex? {
+        guard let tar = store as? TarBlobStore, tar.members[memberName] != nil else { return nil }
+        return try decode(try tar.resolve(memberName).readAll(limit: 256 << 20))
+    }
+
+    /// SPEC.md 3.7: the metadata members a reader takes image names from hash to the digests
+    /// this index pins. Import checks this before it reads a single name, so a bundle whose
+    /// names were swapped after it was made (and signed) is refused, not pushed under the other
+    /// image's name (issue 15, item 1). `indexJSON` is the `index.json` the reader already holds.
+    package func checkPinnedMembers(of store: any BlobStore, indexJSON: [UInt8]?) throws {
+        guard let pins = members else { return }
+        for (name, pinned) in pins.sorted(by: { $0.key < $1.key }) {
+            let bytes: [UInt8]?
+            if name == "index.json" {
+                bytes = indexJSON
+            } else if let tar = store as? TarBlobStore, tar.members[name] != nil {
+                bytes = try tar.resolve(name).readAll(limit: 64 << 20)
+            } else {
+                bytes = nil
+            }
+            guard let bytes else {
+                throw FerryFormatError.damaged(path: store.location, reason: "\(Self.memberName) pins \(name), which is not in the input")
+            }
+            let actual = DigestHasher.digest(of: bytes)
+            guard actual == pinned else {
+                throw FerryFormatError.damaged(path: store.location,
+                                               reason: "\(name) hashes to \(actual), but \(Self.memberName) pins \(pinned): the image names in it are not the ones the bundle was made with")
+            }
+        }
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> ContentIndex {
+        let index = try JSONDecoder().decode(ContentIndex.self, from: Data(bytes))
+        guard index.schemaVersion == 1 else {
+            throw FerryFormatError.output(path: memberName, reason: "schemaVersion \(index.schemaVersion) is newer than this ferry understands (1)")
+        }
+        return index
+    }
+}

@@ -1,0 +1,161 @@
+public import FerryArchive
+public import FerryCore
+public import FerryFormat
+package import FerryTransfer
+public import Foundation
+
+/// What `ferry export` is asked to do.
+public struct ExportOptions: Sendable {
+    public enum Output: Sendable {
+        /// A ferry bundle tar at this path.
+        case bundle(String)
+        /// A tar of another format (`--bundle-format oci-archive|docker-archive`).
+        case archive(String, BundleFormat)
+        /// An OCI layout directory at this path (created or added to).
+        case layout(String)
+    }
+
+    public var references: [ImageReference]
+    public var output: Output
+    public var platforms: [Platform]
+    public var jobs: Int
+    public var created: Date
+    /// Signs the content index of a ferry bundle.
+    public var signingKey: SigningKey?
+    /// Compresses the finished bundle tar as a whole.
+    public var compression: (kind: StreamCompressor.Kind, level: Int?)?
+    /// Cut the bundle into parts (`--split-size`).
+    public var split: SplitSize?
+    /// Leave out what these earlier bundles carried (`--since`; ferry format only).
+    public var since: BaseBundles?
+    /// Where an images file says each source should go (by source name): recorded in the
+    /// bundle as `dev.ferry.destinations`, for people and tools reading it; import never
+    /// takes destination hosts from a bundle (its `-f` reads the file itself).
+    public var intendedDestinations: [String: [ImageReference]] = [:]
+    /// Also bring what is attached to each image: cosign-style signature, attestation and SBOM
+    /// tags and OCI 1.1 referrers (`--no-referrers` turns it off).
+    public var referrers = true
+
+    public init(references: [ImageReference], output: Output, platforms: [Platform] = [], jobs: Int = 8, created: Date = Date()) {
+        self.references = references
+        self.output = output
+        self.platforms = platforms
+        self.jobs = jobs
+        self.created = created
+    }
+}
+
+/// The facts of a finished export, for humans (text) and scripts (`--format json`).
+public struct ExportReport: Sendable, Encodable {
+    public struct Image: Sendable, Encodable {
+        public var reference: String
+        public var digest: String
+        public var mediaType: String
+        public var platforms: [String]
+        public var sourceDigest: String?
+        /// For an attached artifact: the manifest it is attached to.
+        public var subject: String? = nil
+    }
+
+    public var output: String
+    public var format: String
+    public var contentIndexDigest: String?
+    public var images: [Image]
+    public var blobCount: Int
+    public var uniqueBytes: Int64
+    public var bytesWritten: Int64
+    public var blobsTransferred: Int
+    public var bytesTransferred: Int64
+    public var blobsReused: Int
+    public var dedupSavedBytes: Int64
+    public var omittedBlobs: [String]
+    /// A split bundle's part files in order, then its part index and checksum file.
+    public var parts: [String]? = nil
+    /// Incremental bundles: the bases' content index digests and what was left to them.
+    public var baseBundles: [String]? = nil
+    public var blobsFromBase: Int? = nil
+    public var bytesFromBase: Int64? = nil
+    public var partIndex: String? = nil
+    public var checksums: String? = nil
+}
+
+/// `ferry export`: registries → one bundle (or layout). Resolve every image, plan one blob
+/// pool, transfer what is missing in parallel, commit atomically.
+public struct Exporter: Sendable {
+    public let source: any ImageSource
+    public let progress: ProgressHandler
+
+    public init(source: any ImageSource, progress: @escaping ProgressHandler = { _ in }) {
+        self.source = source
+        self.progress = progress
+    }
+
+    public func run(_ options: ExportOptions) async throws -> ExportReport {
+        var seen = Set<String>()
+        let references = options.references.filter { seen.insert($0.description).inserted }
+        guard !references.isEmpty else { throw FerryOperationsError.noImages }
+        var images = try await ImageResolver(source: source, platforms: options.platforms, progress: progress)
+            .resolveAll(references, jobs: options.jobs)
+        for index in images.indices {
+            images[index].destinations = options.intendedDestinations[images[index].source.description] ?? []
+        }
+        if options.referrers {
+            let attached = try await AttachmentFinder(source: source, progress: progress)
+                .attachments(of: images, requested: Set(references.map(\.description)), jobs: options.jobs)
+            if !attached.isEmpty {
+                progress(.note("also exporting \(attached.count) attached artifact(s) (signatures, attestations, SBOMs, referrers); --no-referrers leaves them out"))
+            }
+            images += attached
+        }
+        var plan = CopyPlan(images: images)
+        if let since = options.since {
+            guard case .bundle = options.output else {
+                throw FerryOperationsError.output(path: "\(options.output)", reason: "--since makes an incremental ferry bundle; other formats and layouts cannot record their base")
+            }
+            plan.leaveOut(known: since.known, bases: since.digests)
+        }
+        let destination: any ImageDestination
+        let format: String
+        switch options.output {
+        case .bundle(let path):
+            destination = BundleWriter(outputPath: path, created: options.created, signingKey: options.signingKey,
+                                       compression: options.compression, split: options.split)
+            format = "ferry"
+        case .archive(let path, let bundleFormat):
+            destination = BundleWriter(outputPath: path, created: options.created, format: bundleFormat,
+                                       compression: options.compression, split: options.split)
+            format = bundleFormat.rawValue
+        case .layout(let path):
+            destination = LayoutDestination(directory: path)
+            format = "oci-layout"
+        }
+        let present = try await destination.begin(plan)
+        let engine = CopyEngine(source: source, destination: destination, jobs: options.jobs, progress: progress)
+        let transferred = try await engine.transfer(plan, present: present)
+        let result = try await destination.commit()
+        progress(.finished)
+        let reusedLayers = plan.blobs.filter { $0.bytes == nil && present.contains($0.descriptor.digest) }.count
+        var report = ExportReport(
+            output: result.path, format: format, contentIndexDigest: result.contentIndexDigest?.description,
+            images: images.map { image in
+                ExportReport.Image(reference: image.name, digest: image.entry.digest.description,
+                                   mediaType: image.entry.mediaType.rawValue, platforms: image.platforms.map(\.description),
+                                   sourceDigest: image.sourceIndexDigest?.description, subject: image.subject?.description)
+            },
+            blobCount: plan.blobs.count, uniqueBytes: plan.uniqueBytes, bytesWritten: result.bytesWritten,
+            blobsTransferred: transferred.blobs, bytesTransferred: transferred.bytes, blobsReused: reusedLayers,
+            dedupSavedBytes: plan.dedupSavedBytes,
+            omittedBlobs: Array(Set(images.flatMap { $0.omitted.map(\.digest.description) })).sorted())
+        if options.since != nil {
+            report.baseBundles = plan.baseBundles.map(\.description)
+            report.blobsFromBase = plan.external.count
+            report.bytesFromBase = plan.external.reduce(0) { $0 + $1.size }
+        }
+        if let parts = result.parts {
+            report.parts = parts
+            report.partIndex = PartPlan.indexPath(result.path)
+            report.checksums = PartPlan.checksumsPath(result.path)
+        }
+        return report
+    }
+}

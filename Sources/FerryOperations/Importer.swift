@@ -1,0 +1,49 @@
+public import FerryCore
+package import FerryFormat
+public import FerryRegistry
+package import FerryTransfer
+
+/// `ferry import`: a bundle (or layout) into a registry, without unpacking it.
+///
+/// Everything in the input is checked before the first byte is sent: names, manifests (read
+/// whole, hashed, parsed, media types agreeing with their descriptors) and the presence of
+/// every blob. Then blobs go up (HEAD first, mount when another repository of the target has
+/// them, else uploaded straight from their bytes in the bundle and hashed again on the way),
+/// then child manifests by digest, then indexes, then tags: a tag never points at an image
+/// whose parts are not all there.
+public struct Importer: Sendable {
+    public let client: RegistryClient
+    public let progress: ProgressHandler
+
+    public init(client: RegistryClient, progress: @escaping ProgressHandler = { _ in }) {
+        self.client = client
+        self.progress = progress
+    }
+
+    /// Imports `options.input`; pass `opened` when the caller already opened it (to read its
+    /// names for an images file), so a large or compressed input is read only once.
+    public func run(_ options: ImportOptions, opened: ImportInput? = nil) async throws -> ImportReport {
+        let input: ImportInput
+        if let opened { input = opened } else { input = try await ImportInput.open(options.input) }
+        let (images, unnamed, store, notes) = try await Blocking.run { try ImportPlanner.plan(store: input.store, options: options, scratch: input.scratch) }
+        for note in notes { progress(.warning(note)) }
+        for entry in unnamed { progress(.warning("\(options.input): \(entry) has no image name; not imported (--repository REPO names tag-only and nameless entries; --name REFERENCE names one entry, in order)")) }
+        var report = ImportReport(input: options.input, dryRun: options.dryRun, planned: images, unnamed: unnamed)
+        guard !options.dryRun else { return report }
+        guard !images.isEmpty else {
+            // Not export's "no images given": say why this input gave none and what names them.
+            guard unnamed.isEmpty else {
+                throw FerryOperationsError.input(path: options.input,
+                                             reason: "none of its \(unnamed.count) entries has an image name; give the repository of tag-only or nameless entries with --repository REPO, or each entry a name with --name REFERENCE (in the order they appear)")
+            }
+            throw FerryOperationsError.input(path: options.input, reason: "no image of the input was selected for import")
+        }
+        progress(.imagesPlanned(images.count))
+
+        let outcome = try await RegistryPublisher(client: client, progress: progress)
+            .publish(images, from: StoreSupply(store: store), chunkSize: options.chunkSize, jobs: options.jobs, keepGoing: options.keepGoing)
+        report.add(outcome)
+        progress(.finished)
+        return report
+    }
+}

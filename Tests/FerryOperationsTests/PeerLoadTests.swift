@@ -1,0 +1,126 @@
+import FerryCore
+import FerryFormat
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// Rule: the bundle loads everywhere. containerd (`ctr images import`, the strictest peer: it
+/// unpacks every layer and checks diffIDs) keeps every digest, indexes included; podman loads
+/// every single-platform image with its config digest as image ID.
+@Suite(.serialized) struct PeerLoadTests {
+    static func run(_ tool: String, _ arguments: [String]) throws -> String { try Tool.run(tool, arguments) }
+
+    static func exportedBundle(_ registry: TestRegistry, seed: UInt64, dir: String) async throws -> (PushedCorpus, String) {
+        let corpus = try await registry.push(seed: seed)
+        let path = dir + "/bundle.tar"
+        _ = try await ExportFixtures.export(corpus.images.map(\.reference), from: ExportFixtures.client(), to: .bundle(path))
+        return (corpus, path)
+    }
+
+    @Test func containerdImportsEveryImageWithItsDigest() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        // containerd's socket path must stay short (sun_path is 108 bytes).
+        let dir = "/tmp/fctd-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (corpus, bundle) = try await Self.exportedBundle(registry, seed: 71, dir: dir)
+        let listing = try await Self.containerdImport(bundle, dir: dir)
+        for image in corpus.images {
+            let line = listing.split(separator: "\n").first { $0.hasPrefix(image.reference + " ") }
+            #expect(line?.contains(image.digest) == true, "\(image.reference) missing or with another digest:\n\(listing)")
+        }
+    }
+
+    /// Starts a private containerd under `dir`, imports `tar` with ctr, returns `ctr images ls`.
+    static func containerdImport(_ tar: String, dir: String) async throws -> String {
+        try """
+        version = 2
+        root = "\(dir)/root"
+        state = "\(dir)/state"
+        disabled_plugins = ["io.containerd.grpc.v1.cri"]
+        [grpc]
+          address = "\(dir)/c.sock"
+        [ttrpc]
+          address = "\(dir)/c.sock.ttrpc"
+        [debug]
+          address = "\(dir)/d.sock"
+        [plugins."io.containerd.internal.v1.opt"]
+          path = "\(dir)/opt"
+        """.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
+        let containerd = try ChildProcess.launch("/usr/bin/containerd", ["--config", dir + "/config.toml"], logPath: dir + "/containerd.log")
+        defer { containerd.stop(grace: 5) }
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: dir + "/c.sock") && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
+
+        _ = try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "import",
+                                          "--snapshotter", "native", "--all-platforms", tar])
+        return try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "ls"])
+    }
+
+    /// Rule (issue 4): --bundle-format oci-archive is a pure OCI layout tar that containerd and
+    /// skopeo read with every digest; docker-archive is the docker save shape that podman and
+    /// skopeo load, and it refuses multi-platform images unless one platform is chosen.
+    @Test func otherBundleFormats() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 73)
+        let dir = "/tmp/fctd-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let client = ExportFixtures.client()
+        let references = corpus.images.map(\.reference)
+
+        _ = try await ExportFixtures.export(references, from: client, to: .archive(dir + "/oci.tar", .ociArchive))
+        let ociMembers = try Self.run("/usr/bin/tar", ["-tf", dir + "/oci.tar"]).split(separator: "\n")
+        #expect(ociMembers.contains("index.json") && !ociMembers.contains("manifest.json") && !ociMembers.contains("ferry-index.json"))
+        let listing = try await Self.containerdImport(dir + "/oci.tar", dir: dir)
+        for image in corpus.images {
+            #expect(listing.split(separator: "\n").first { $0.hasPrefix(image.reference + " ") }?.contains(image.digest) == true)
+        }
+
+        await #expect(throws: FerryFormatError.self) {
+            _ = try await ExportFixtures.export(references, from: client, to: .archive(dir + "/docker.tar", .dockerArchive))
+        }
+        _ = try await ExportFixtures.export(references, from: client, to: .archive(dir + "/docker.tar", .dockerArchive), platforms: ["linux/amd64"])
+        let dockerMembers = try Self.run("/usr/bin/tar", ["-tf", dir + "/docker.tar"]).split(separator: "\n")
+        #expect(dockerMembers.contains("manifest.json") && !dockerMembers.contains("index.json") && !dockerMembers.contains("oci-layout"))
+        try? FileManager.default.removeItem(atPath: "/var/lib/containers/cache/blob-info-cache-v1.boltdb")
+        for image in corpus.images {
+            let byName = try Skopeo.run(["inspect", "docker-archive:\(dir)/docker.tar:\(image.reference)"])
+            #expect(byName.contains("\"Layers\""))
+        }
+        _ = try Skopeo.run(["inspect", "docker-archive:\(dir)/docker.tar:@0"])
+        let run = "/tmp/fpod-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let storage = ["--storage-driver", "vfs", "--root", dir + "/proot", "--runroot", run]
+        _ = try Self.run("/usr/bin/podman", storage + ["load", "-i", dir + "/docker.tar"])
+        let images = try Self.run("/usr/bin/podman", storage + ["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        for image in corpus.images { #expect(images.contains(image.reference), "\(image.reference)") }
+    }
+
+    @Test func podmanLoadsSinglePlatformImages() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (corpus, bundle) = try await Self.exportedBundle(registry, seed: 72, dir: dir)
+        // podman refuses a runroot path longer than 50 characters.
+        let run = "/tmp/fpod-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let storage = ["--storage-driver", "vfs", "--root", dir + "/root", "--runroot", run]
+        _ = try Self.run("/usr/bin/podman", storage + ["load", "-i", bundle])
+        let listing = try Self.run("/usr/bin/podman", storage + ["images", "--no-trunc", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}"])
+        for image in corpus.images where !image.isIndex {
+            let config = try #require(image.manifests.first?.config.digest)
+            #expect(listing.contains("\(image.reference) \(config)"), "\(image.reference):\n\(listing)")
+        }
+        // The manifest.json side, through podman's docker-archive transport, by name and by position.
+        let pullRoot = [dir + "/pull-root"].flatMap { ["--storage-driver", "vfs", "--root", $0, "--runroot", run + "-p"] }
+        defer { try? FileManager.default.removeItem(atPath: run + "-p") }
+        let legacy = try #require(corpus.image("legacy/docker:3"))
+        let pulled = try Self.run("/usr/bin/podman", pullRoot + ["pull", "-q", "docker-archive:\(bundle):\(legacy.reference)"])
+        #expect(pulled.contains(String(legacy.manifests.first?.config.digest.dropFirst(7) ?? "?")))
+        _ = try Self.run("/usr/bin/podman", pullRoot + ["pull", "-q", "docker-archive:\(bundle):@0"])
+    }
+}
