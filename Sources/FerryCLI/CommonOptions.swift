@@ -29,19 +29,19 @@ struct RegistryOptions: ParsableArguments {
     @Option(name: .customLong("retries"), help: "Attempts per request on connection errors, 5xx and 429.")
     var retries: Int = 5
 
-    @Option(name: .customLong("limit-rate"), help: ArgumentHelp("Bandwidth limit for all transfers together, bytes per second with K/M/G suffixes (e.g. 20M), for links shared with production traffic.", valueName: "rate"))
+    @Option(name: .customLong("limit-rate"), help: ArgumentHelp("Bandwidth limit for all transfers together, bytes per second (K/M/G are powers of 1000, Ki/Mi/Gi of 1024; 20M is 20 MB/s), for links shared with production traffic.", valueName: "rate"))
     var limitRate: String?
 
     @Option(name: .customLong("request-timeout"), help: ArgumentHelp("Seconds one small request (manifest, token, tag list, blob HEAD) may take in all, per attempt: a server that sends it a byte at a time is cut off.", valueName: "seconds"))
     var requestTimeout: Int = 60
 
-    @Option(name: .customLong("min-rate"), help: ArgumentHelp("A blob download or upload slower than RATE bytes/s for SECONDS is cut and retried (K/M/G suffixes, powers of 1024). With --limit-rate, lowered to half of each transfer's share.", valueName: "rate[/seconds]"))
+    @Option(name: .customLong("min-rate"), help: ArgumentHelp("A blob download or upload slower than RATE bytes/s for SECONDS is cut and retried (K/M/G are powers of 1000, Ki/Mi/Gi of 1024). With --limit-rate, lowered to half of each transfer's share.", valueName: "rate[/seconds]"))
     var minRate: String = "10K/60"
 
     /// `--min-rate` as bytes per second and seconds; nil when malformed.
     static func parseMinRate(_ text: String) -> (bytesPerSecond: Int64, seconds: Int)? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let rate = ByteSize.parse(String(parts[0])) else { return nil }
+        guard parts.count <= 2, let rate = ByteCount.parse(String(parts[0])) else { return nil }
         guard parts.count == 2 else { return (rate, 60) }
         var seconds = String(parts[1])
         if seconds.hasSuffix("s") { seconds.removeLast() }
@@ -89,7 +89,7 @@ struct RegistryOptions: ParsableArguments {
                                                   lowSpeedTimeSeconds: minimum.seconds, requestTimeoutMilliseconds: requestTimeout * 1000,
                                                   userAgent: "ferry/\(FerryVersion.current)")
         if let limitRate {
-            guard let rate = ByteSize.parse(limitRate), rate >= 1024 else {
+            guard let rate = ByteCount.parse(limitRate), rate >= 1024 else {
                 throw ValidationError("--limit-rate takes a rate of at least 1K per second, like 500K or 20M")
             }
             httpConfiguration.rateLimiter = RateLimiter(bytesPerSecond: rate)

@@ -75,7 +75,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: [.customShort("j"), .customLong("jobs"), .customLong("proc")], help: "Blobs uploaded in parallel (--proc: image-syncer's name).")
     var jobs: Int = 8
 
-    @Option(name: .customLong("chunk-size"), help: ArgumentHelp("Upload blobs larger than this in chunks of this size (for proxies that cap request bodies), e.g. 64M.", valueName: "size"))
+    @Option(name: .customLong("chunk-size"), help: ArgumentHelp("Upload blobs larger than this in chunks of this size (for proxies that cap request bodies), e.g. 64M (K/M/G are powers of 1000, Ki/Mi/Gi of 1024).", valueName: "size"))
     var chunkSize: String?
 
     @Option(name: .customLong("layer-compression"),
@@ -100,8 +100,8 @@ struct ImportCommand: AsyncParsableCommand {
         let logger = records.makeLogger(level: outputOptions.logLevel, terminal: terminal)
         do {
             let chunk = try chunkSize.map { text -> Int64 in
-                guard let size = ByteSize.parse(text), size >= 1 << 20 else {
-                    throw ValidationError("--chunk-size must be a size of at least 1M, like 64M or 1G")
+                guard let size = ByteCount.parse(text), size >= 1_000_000 else {
+                    throw ValidationError("--chunk-size must be a size of at least 1M (K/M/G are powers of 1000, Ki/Mi/Gi of 1024), like 64M or 1Gi")
                 }
                 return size
             }
@@ -153,20 +153,5 @@ struct ImportCommand: AsyncParsableCommand {
             }
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }
-    }
-}
-
-/// Sizes as users type them: `700M`, `4.7G`, `65536`, with K/M/G/T meaning powers of 1024.
-enum ByteSize {
-    static func parse(_ text: String) -> Int64? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let units: [(String, Int64)] = [("TIB", 1 << 40), ("GIB", 1 << 30), ("MIB", 1 << 20), ("KIB", 1 << 10),
-                                        ("TB", 1 << 40), ("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10),
-                                        ("T", 1 << 40), ("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
-        for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
-            guard let value = Double(trimmed.dropLast(suffix.count)), value > 0 else { return nil }
-            return Int64(value * Double(factor))
-        }
-        return Int64(trimmed).flatMap { $0 > 0 ? $0 : nil }
     }
 }

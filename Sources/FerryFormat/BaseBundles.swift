@@ -50,7 +50,7 @@ public struct BaseBundles: Sendable, Equatable {
         }
         let scratch = FileSystem.newScratch("base")
         defer { FileSystem.removeScratch(scratch) }
-        guard let tar = try BlobStores.open(path, scratch: scratch) as? TarBlobStore else {
+        guard let tar = try BundleInput.open(path, scratch: scratch).store() as? TarBlobStore else {
             throw FerryFormatError.input(path: path, reason: "is not a ferry bundle")
         }
         guard tar.members[ContentIndex.memberName] != nil else {

@@ -41,7 +41,7 @@ final class BundleJournal: @unchecked Sendable {
                 // A torn last line (crash mid-append) is not a digest: skip it, the blob is fetched again.
                 guard let digest = try? Digest(parsing: String(line)), let slot = slots[digest],
                       let descriptor = descriptors[digest] else { continue }
-                if try slotVerifies(file, offset: slot.dataOffset, descriptor: descriptor) { reused.insert(digest) }
+                if try file.holds(descriptor, at: slot.dataOffset) { reused.insert(digest) }
             }
             let journalFile = try PositionalFile(path: journalPath, flags: O_RDWR)
             let journal = BundleJournal(path: journalPath, file: journalFile, end: try journalFile.size())
@@ -65,26 +65,6 @@ final class BundleJournal: @unchecked Sendable {
         let headerBytes = Array(header(planID).utf8)
         try journalFile.write(headerBytes, at: 0)
         return (file, BundleJournal(path: journalPath, file: journalFile, end: Int64(headerBytes.count)), [])
-    }
-
-    /// Re-hashes one slot of the partial file.
-    static func slotVerifies(_ file: PositionalFile, offset: Int64, descriptor: Descriptor) throws -> Bool {
-        var verifier = BlobVerifier(descriptor)
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var position: Int64 = 0
-        while position < descriptor.size {
-            let want = Int(min(Int64(buffer.count), descriptor.size - position))
-            let n = try buffer.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]), at: offset + position) }
-            guard n > 0 else { return false }
-            try buffer.withUnsafeBytes { try verifier.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            position += Int64(n)
-        }
-        do {
-            try verifier.finish()
-            return true
-        } catch {
-            return false  // damaged slot: fetched again
-        }
     }
 
     func record(_ digest: Digest) throws {

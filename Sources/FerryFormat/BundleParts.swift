@@ -62,18 +62,6 @@ public struct PartPlan: Sendable, Equatable {
         }
         return PartPlan(maxPartSize: maxPartSize, sizes: sizes)
     }
-
-    /// The file name of part `index` of the bundle `output`: `site-a.tar.part-000`.
-    public static func partPath(_ output: String, _ index: Int) -> String {
-        let number = String(index)
-        return output + ".part-" + String(repeating: "0", count: max(0, 3 - number.count)) + number
-    }
-
-    /// The part index sidecar of `output`: `site-a.tar.parts.json`.
-    public static func indexPath(_ output: String) -> String { output + ".parts.json" }
-
-    /// The checksum file of `output`, for `sha256sum -c`: `site-a.tar.SHA256SUMS`.
-    public static func checksumsPath(_ output: String) -> String { output + ".SHA256SUMS" }
 }
 
 /// The part index, `<bundle>.parts.json`: a small sidecar that says how many parts a split

@@ -20,7 +20,7 @@ extension BundleWriter {
             try file.close()
         }
         let hashes = try await Self.hashFiles(partials)
-        let finals = plan.sizes.indices.map { PartPlan.partPath(outputPath, $0) }
+        let finals = plan.sizes.indices.map { BundleFiles(outputPath).part($0) }
         let starts = plan.starts
         var blobsByPart: [[Digest]] = Array(repeating: [], count: plan.sizes.count)
         for (digest, slot) in blobSlots.sorted(by: { $0.value.dataOffset < $1.value.dataOffset }) {
@@ -38,24 +38,24 @@ extension BundleWriter {
             })
         let indexBytes = try index.encoded()
         try await Blocking.run { [outputPath, signingKey, signatureBytes] in
-            FileSystem.remove(PartPlan.indexPath(outputPath))
-            FileSystem.remove(PartPlan.checksumsPath(outputPath))
+            FileSystem.remove(BundleFiles(outputPath).partIndex)
+            FileSystem.remove(BundleFiles(outputPath).checksums)
             for (partial, final) in zip(partials, finals) { try FileSystem.commitRename(from: partial, to: final) }
             var surplus = finals.count
-            while FileSystem.exists(PartPlan.partPath(outputPath, surplus)) {
-                FileSystem.remove(PartPlan.partPath(outputPath, surplus))
+            while FileSystem.exists(BundleFiles(outputPath).part(surplus)) {
+                FileSystem.remove(BundleFiles(outputPath).part(surplus))
                 surplus += 1
             }
             try journal.remove()
             var sums = index.checksumLines
             if signingKey != nil {
                 let signature = signatureBytes + [0x0a]
-                try FileSystem.writeAtomically(signature, to: outputPath + ".sig")
+                try FileSystem.writeAtomically(signature, to: BundleFiles(outputPath).signature)
                 sums += "\(DigestHasher.digest(of: signature).hex)  \(PartSet.fileName(outputPath)).sig\n"
             }
-            try FileSystem.writeAtomically(indexBytes, to: PartPlan.indexPath(outputPath))
-            sums += "\(DigestHasher.digest(of: indexBytes).hex)  \(PartSet.fileName(PartPlan.indexPath(outputPath)))\n"
-            try FileSystem.writeAtomically(Array(sums.utf8), to: PartPlan.checksumsPath(outputPath))
+            try FileSystem.writeAtomically(indexBytes, to: BundleFiles(outputPath).partIndex)
+            sums += "\(DigestHasher.digest(of: indexBytes).hex)  \(PartSet.fileName(BundleFiles(outputPath).partIndex))\n"
+            try FileSystem.writeAtomically(Array(sums.utf8), to: BundleFiles(outputPath).checksums)
         }
         return finals
     }
@@ -69,14 +69,7 @@ extension BundleWriter {
     static func hashFile(_ path: String) throws -> String {
         let file = try PositionalFile(path: path, flags: O_RDONLY)
         var hasher = DigestHasher()
-        var buffer = [UInt8](repeating: 0, count: 4 << 20)
-        var position: Int64 = 0
-        while true {
-            let n = try buffer.withUnsafeMutableBytes { try file.read(into: $0, at: position) }
-            if n == 0 { break }
-            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            position += Int64(n)
-        }
+        try file.forEachChunk(chunkSize: 4 << 20) { hasher.update($0) }
         try file.close()
         return hasher.finalize().hex
     }

@@ -59,10 +59,8 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         self.split = split
         self.format = format
         self.signingKey = format == .ferry ? signingKey : nil
-        let directory = FileSystem.directoryName(outputPath)
-        let base = String(outputPath.split(separator: "/").last ?? "bundle.tar")
-        partialPath = "\(directory)/.\(base).ferry-partial"
-        journalPath = partialPath + ".journal"
+        partialPath = BundleFiles(outputPath).partial
+        journalPath = BundleFiles(outputPath).journal
         self.created = created
     }
 
@@ -91,7 +89,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         if split != nil && compression != nil {
             throw FerryFormatError.output(path: outputPath, reason: "a split bundle cannot also be compressed (choose --split-size or --compress)")
         }
-        let lockPath = partialPath + ".lock"
+        let lockPath = BundleFiles(outputPath).lock
         guard let lock = try FileLock.acquire(lockPath) else {
             throw FerryFormatError.output(path: outputPath, reason: "another ferry is writing it (it holds \(lockPath)); wait for that export to end, or choose another name")
         }
@@ -105,8 +103,8 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         let (file, journal, reused) = try await Blocking.run { [partialPath, journalPath] in
             // Partial parts of an earlier plan with more parts would linger: remove them.
             var stale = partials.count > 1 ? partials.count : 0
-            while FileSystem.exists(PartPlan.partPath(partialPath, stale)) {
-                FileSystem.remove(PartPlan.partPath(partialPath, stale))
+            while FileSystem.exists(BundleFiles(partialPath).part(stale)) {
+                FileSystem.remove(BundleFiles(partialPath).part(stale))
                 stale += 1
             }
             return try BundleJournal.open(partials: partials, journalPath: journalPath, planID: planID, slots: slots, plan: plan)
@@ -166,7 +164,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
             try journal.remove()
             // The sidecar travels separately (or is kept at the sending side) so a verifier can
             // check a bundle whose own signature member was stripped or replaced.
-            if signingKey != nil { try FileSystem.writeAtomically(signatureBytes + [0x0a], to: outputPath + ".sig") }
+            if signingKey != nil { try FileSystem.writeAtomically(signatureBytes + [0x0a], to: BundleFiles(outputPath).signature) }
             return written
         }
         lock?.release()
@@ -257,7 +255,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     /// The partial file(s) to write: one, or one per planned part.
     private func partialFiles() -> [(path: String, length: Int64)] {
         guard let partPlan else { return [(partialPath, layout.totalSize)] }
-        return partPlan.sizes.enumerated().map { (PartPlan.partPath(partialPath, $0.offset), $0.element) }
+        return partPlan.sizes.enumerated().map { (BundleFiles(partialPath).part($0.offset), $0.element) }
     }
 
     /// Identifies the blob layout, so a rerun knows whether the journaled slots still apply.
@@ -282,14 +280,8 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
                 try output.write(buffer, at: written)
                 written += Int64(buffer.count)
             }
-            var chunk = [UInt8](repeating: 0, count: 4 << 20)
-            var position: Int64 = 0
-            while position < size {
-                let want = Int(min(Int64(chunk.count), size - position))
-                let n = try chunk.withUnsafeMutableBytes { try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]), at: position) }
-                guard n > 0 else { throw FerryFormatError.output(path: outputPath, reason: "bundle shorter than planned while compressing") }
-                try chunk.withUnsafeBytes { try compressor.write(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-                position += Int64(n)
+            guard try file.forEachChunk(length: size, chunkSize: 4 << 20, { try compressor.write($0) }) == size else {
+                throw FerryFormatError.output(path: outputPath, reason: "bundle shorter than planned while compressing")
             }
             try compressor.finish()
             try output.sync()

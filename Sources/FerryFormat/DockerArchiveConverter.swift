@@ -177,16 +177,8 @@ package struct DockerArchiveConverter {
     }
 
     private func stream(_ location: BlobLocation, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var position: Int64 = 0
-        while position < location.size {
-            let want = Int(min(Int64(buffer.count), location.size - position))
-            let n = try buffer.withUnsafeMutableBytes {
-                try location.file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<want]), at: location.offset + position)
-            }
-            guard n > 0 else { throw FerryFormatError.input(path: store.location, reason: "\(location.name) is truncated") }
-            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-            position += Int64(n)
+        guard try location.file.forEachChunk(from: location.offset, length: location.size, body) == location.size else {
+            throw FerryFormatError.input(path: store.location, reason: "\(location.name) is truncated")
         }
     }
 }

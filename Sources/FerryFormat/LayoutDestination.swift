@@ -34,7 +34,7 @@ public final class LayoutDestination: ImageDestination, @unchecked Sendable {
                 // An existing blob file is trusted only after it hashes right; a damaged one is
                 // replaced by a verified copy (the rename swaps it atomically).
                 if FileSystem.fileSize(path) == blob.descriptor.size,
-                   try BundleJournal.slotVerifies(PositionalFile(path: path, flags: O_RDONLY), offset: 0, descriptor: blob.descriptor) {
+                   try PositionalFile(path: path, flags: O_RDONLY).holds(blob.descriptor, at: 0) {
                     present.insert(blob.descriptor.digest)
                     continue
                 }

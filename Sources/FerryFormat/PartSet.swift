@@ -27,12 +27,12 @@ public struct PartSet: Sendable {
             base = String(path.dropLast(".parts.json".count))
         } else if let range = path.range(of: #"\.part-[0-9]{3,}$"#, options: .regularExpression) {
             base = String(path[..<range.lowerBound])
-        } else if !FileSystem.exists(path), FileSystem.exists(PartPlan.partPath(path, 0)) {
+        } else if !FileSystem.exists(path), FileSystem.exists(BundleFiles(path).part(0)) {
             base = path
         } else {
             return nil
         }
-        let indexPath = PartPlan.indexPath(base)
+        let indexPath = BundleFiles(base).partIndex
         if FileSystem.exists(indexPath) {
             guard let size = FileSystem.fileSize(indexPath), size <= 64 << 20 else {
                 throw FerryFormatError.input(path: indexPath, reason: "is not a regular file under 64 MiB")
@@ -55,11 +55,11 @@ public struct PartSet: Sendable {
         }
         // No part index: take the consecutive parts on disk; the content index checks them.
         var parts: [(path: String, size: Int64)] = []
-        while let size = FileSystem.fileSize(PartPlan.partPath(base, parts.count)) {
-            parts.append((PartPlan.partPath(base, parts.count), size))
+        while let size = FileSystem.fileSize(BundleFiles(base).part(parts.count)) {
+            parts.append((BundleFiles(base).part(parts.count), size))
         }
         guard !parts.isEmpty else {
-            throw FerryFormatError.damaged(path: base, reason: "part 0 (\(PartPlan.partPath(base, 0))) is missing")
+            throw FerryFormatError.damaged(path: base, reason: "part 0 (\(BundleFiles(base).part(0))) is missing")
         }
         return PartSet(base: base, parts: parts, index: nil)
     }
@@ -114,7 +114,7 @@ public struct PartSet: Sendable {
                 }
                 if let recorded = self.index?.contentIndexDigest, recorded != DigestHasher.digest(of: bytes) {
                     throw FerryFormatError.damaged(path: base,
-                                                   reason: "\(describePart(offset: member.dataOffset)) holds content index \(DigestHasher.digest(of: bytes)), but the part index \(Self.fileName(PartPlan.indexPath(base))) names \(recorded): that part (or the part index) comes from another bundle")
+                                                   reason: "\(describePart(offset: member.dataOffset)) holds content index \(DigestHasher.digest(of: bytes)), but the part index \(Self.fileName(BundleFiles(base).partIndex)) names \(recorded): that part (or the part index) comes from another bundle")
                 }
             } catch let error as FerryFormatError {
                 throw error
@@ -163,7 +163,7 @@ public struct PartSet: Sendable {
         let total = expected.sizes.count
         var start: Int64 = 0
         for (number, size) in expected.sizes.enumerated() {
-            let name = Self.fileName(PartPlan.partPath(base, number))
+            let name = Self.fileName(BundleFiles(base).part(number))
             let inside = blobs.filter { $0.offset < start + size && $0.offset + max($0.size, 1) > start }.map(\.digest)
             start += size
             guard number < parts.count else {

@@ -32,22 +32,6 @@ public final class TarBlobStore: BlobStore, @unchecked Sendable {
         try self.init(file: file, displayName: displayName ?? path)
     }
 
-    /// Opens an uncompressed tar, or the split bundle `path` names (any part, its part index,
-    /// or its joined name), as one store.
-    package static func openTar(_ path: String) throws -> TarBlobStore {
-        if let parts = try PartSet.locate(path) { return try open(parts, named: path) }
-        return try TarBlobStore(path: path)
-    }
-
-    /// The parts of a split bundle as one store (`path`: the name the user gave, for messages).
-    static func open(_ parts: PartSet, named path: String) throws -> TarBlobStore {
-        do {
-            return try TarBlobStore(file: parts.open(), displayName: parts.base)
-        } catch FerryFormatError.compressedInput {
-            throw FerryFormatError.input(path: path, reason: "the parts of a split bundle are compressed; ferry reads split bundles uncompressed")
-        }
-    }
-
     /// Indexes an open file: an ordinary tar, or the parts of a split bundle opened as one.
     public init(file: PositionalFile, displayName: String) throws {
         location = displayName

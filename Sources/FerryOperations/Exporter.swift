@@ -153,8 +153,8 @@ public struct Exporter: Sendable {
         }
         if let parts = result.parts {
             report.parts = parts
-            report.partIndex = PartPlan.indexPath(result.path)
-            report.checksums = PartPlan.checksumsPath(result.path)
+            report.partIndex = BundleFiles(result.path).partIndex
+            report.checksums = BundleFiles(result.path).checksums
         }
         return report
     }

@@ -23,7 +23,7 @@ public final class ImportInput: Sendable {
     public static func open(_ path: String) async throws -> ImportInput {
         let scratch = FileSystem.newScratch("import")
         do {
-            let store = try await Blocking.run { try BlobStores.open(path, scratch: scratch) }
+            let store = try await Blocking.run { try BundleInput.open(path, scratch: scratch).store() }
             return ImportInput(path: path, store: store, scratch: scratch)
         } catch {
             FileSystem.removeScratch(scratch)

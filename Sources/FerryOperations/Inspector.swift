@@ -68,7 +68,7 @@ public enum Inspector {
         try await Blocking.run {
             let scratch = FileSystem.newScratch("inspect")
             defer { FileSystem.removeScratch(scratch) }
-            let store = try BlobStores.open(path, scratch: scratch)
+            let store = try BundleInput.open(path, scratch: scratch).store()
             guard let indexBytes = try store.indexJSON() else {
                 return try dockerArchive(store, path: path)
             }

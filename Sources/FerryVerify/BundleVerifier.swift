@@ -1,4 +1,4 @@
-package import FerryArchive
+public import FerryArchive
 public import FerryCore
 public import FerryFormat
 import Foundation
@@ -23,6 +23,8 @@ public struct VerifyOptions: Sendable {
     /// For an incremental bundle: the base bundles (`--base`) that must carry every blob it
     /// leaves out (closure, SPEC.md §12).
     public var base: BaseBundles?
+    /// The most a compressed input may decompress to (by default 100× its size, at least 64 GiB).
+    public var decompressionLimit: DecompressionLimit = .standard
 
     /// Options for verifying `input`.
     public init(input: String, expectedContentIndexDigest: Digest? = nil, jobs: Int = VerifyOptions.defaultJobs) {
@@ -67,13 +69,12 @@ public struct BundleVerifier: Sendable {
         // input (an error), not a damage report (formats/ferry-bundle/SPEC.md).
         let scratch = FileSystem.newScratch("verify")
         defer { FileSystem.removeScratch(scratch) }
-        var effective = options
-        effective.input = try await Blocking.run { try Self.uncompressed(options.input, scratch: scratch) }
-        var report = try await verify(effective)
+        let bundle = try await Blocking.run { try BundleInput.open(options.input, scratch: scratch, limit: options.decompressionLimit) }
+        let (verified, input) = try await verify(options, bundle: bundle)
+        var report = verified
         report.input = options.input
         // A split bundle: say which part file each damaged range is in.
-        let parts = try PartSet.locate(options.input)
-        if let parts {
+        if let parts = bundle.parts {
             for index in report.problems.indices {
                 guard let offset = report.problems[index].offset else { continue }
                 let part = parts.describe(offset: offset)
@@ -82,10 +83,8 @@ public struct BundleVerifier: Sendable {
             }
         }
         if let key = options.publicKey {
-            let plain = effective.input
             // A split bundle's sidecar sits beside its joined name: site-a.tar.sig.
-            let sidecarBase = parts?.base ?? options.input
-            let problem = try await Blocking.run { Self.signatureProblem(path: plain, sidecar: sidecarBase + ".sig", key: key) }
+            let problem = try await Blocking.run { Self.signatureProblem(input, sidecar: bundle.files.signature, key: key) }
             if let problem {
                 report.problems.append(problem)
                 report.ok = false
@@ -96,21 +95,24 @@ public struct BundleVerifier: Sendable {
 
     /// Checks the signature over the exact content index bytes; nil when it holds. The member
     /// is preferred; the sidecar serves a bundle whose member was stripped.
-    static func signatureProblem(path: String, sidecar: String, key: VerifyingKey) -> VerificationProblem? {
+    static func signatureProblem(_ input: VerificationInput?, sidecar: String, key: VerifyingKey) -> VerificationProblem? {
         func problem(_ message: String) -> VerificationProblem {
             VerificationProblem(kind: .signature, member: BundleSignature.memberName, digest: nil, expected: key.keyID, actual: nil,
                                 offset: nil, length: nil, affectedImages: [], message: message)
         }
-        let store: TarBlobStore
         let contentIndex: [UInt8]
         do {
-            store = try TarBlobStore.openTar(path)
-            contentIndex = try store.resolve(ContentIndex.memberName).readAll(limit: 64 << 20)
+            guard let input, let member = input.members[ContentIndex.memberName] else {
+                throw FerryFormatError.input(path: input?.path ?? sidecar, reason: "has no \(ContentIndex.memberName) member")
+            }
+            contentIndex = try input.read(member, limit: 64 << 20)
         } catch {
             return problem("the signature cannot be checked: the bundle or its ferry-index.json is unreadable (\(error))")
         }
         var candidates: [(String, [UInt8])] = []
-        if let member = try? store.resolve(BundleSignature.memberName).readAll(limit: 4096) { candidates.append(("member", member)) }
+        if let member = input?.members[BundleSignature.memberName], let bytes = try? input?.read(member, limit: 4096) {
+            candidates.append(("member", bytes))
+        }
         if let data = FileManager.default.contents(atPath: sidecar) { candidates.append(("sidecar \(sidecar)", Array(data))) }
         guard !candidates.isEmpty else {
             return problem("the bundle is not signed (no \(BundleSignature.memberName) member, no \(sidecar)), but a key was given")
@@ -132,8 +134,11 @@ public struct BundleVerifier: Sendable {
     /// nothing in it is named by a registry digest, so what can be proven is that each config
     /// hashes to the digest in its name and each uncompressed layer to its config's diff_id
     /// (compressed layers are read but not checked against diff_ids: that needs decompression).
-    static func legacyDockerArchive(_ path: String) throws -> VerificationReport {
-        let tar = try TarBlobStore.openTar(path)
+    static func legacyDockerArchive(_ bundle: BundleInput) throws -> VerificationReport {
+        let path = bundle.path
+        guard let tar = try bundle.store() as? TarBlobStore else {
+            throw FerryFormatError.input(path: path, reason: "a docker-archive is a tar, not a directory")
+        }
         let checks = try DockerArchiveConverter(store: tar, compression: .none, temporaryDirectory: NSTemporaryDirectory()).check()
         var problems: [VerificationProblem] = []
         var images: [VerificationReport.Image] = []
@@ -154,22 +159,13 @@ public struct BundleVerifier: Sendable {
                                   omitted: [], contentIndexDigest: nil, ok: problems.isEmpty)
     }
 
-    /// `path` itself, or an uncompressed copy of it under `scratch` (at most `limit` bytes).
-    package static func uncompressed(_ path: String, scratch: String, limit: DecompressionLimit = .standard) throws -> String {
-        guard !FileSystem.isDirectory(path), FileSystem.exists(path), try PartSet.locate(path) == nil else { return path }
-        guard try TarBlobStore.compression(of: PositionalFile(path: path, flags: O_RDONLY)) != nil else { return path }
-        try FileSystem.makeDirectories(scratch)
-        let plain = scratch + "/input.tar"
-        try TarBlobStore.decompress(path, to: plain, limit: limit.bytes(forCompressedSize: FileSystem.fileSize(path) ?? 0))
-        return plain
-    }
-
-    private func verify(_ options: VerifyOptions) async throws -> VerificationReport {
+    /// The report, and the member list it was made from (nil for a legacy docker-archive).
+    private func verify(_ options: VerifyOptions, bundle: BundleInput) async throws -> (VerificationReport, VerificationInput?) {
         let prepared: Prepared
         do {
-            prepared = try await Blocking.run { try Self.prepare(options) }
-        } catch FerryFormatError.input(_, let reason) where reason.contains("docker save before 25") {
-            return try await Blocking.run { try Self.legacyDockerArchive(options.input) }
+            prepared = try await Blocking.run { try Self.prepare(options, bundle: bundle) }
+        } catch is VerificationDockerManifest.LegacyArchive {
+            return (try await Blocking.run { try Self.legacyDockerArchive(bundle) }, nil)
         }
         var log = prepared.log
         let jobs = Self.hashJobs(prepared)
@@ -189,7 +185,7 @@ public struct BundleVerifier: Sendable {
         let report = Self.report(prepared, log: log, blobsChecked: blobsChecked, bytesChecked: bytesChecked)
         for image in report.images where image.status == .ok { progress(.imageCompleted(image: image.name)) }
         progress(.finished)
-        return report
+        return (report, prepared.input)
     }
 
     /// Everything before hashing the blobs: the member list, the metadata, the graph.
@@ -202,9 +198,9 @@ public struct BundleVerifier: Sendable {
         var baseChecked = false
     }
 
-    static func prepare(_ options: VerifyOptions) throws -> Prepared {
+    static func prepare(_ options: VerifyOptions, bundle: BundleInput) throws -> Prepared {
         var log = ProblemLog()
-        let input = try VerificationInput.open(options.input, log: &log)
+        let input = try VerificationInput.open(bundle, log: &log)
         guard input.listed else { return Prepared(input: input, graph: nil, contentIndex: nil, log: log) }
         let hasIndex = input.members["index.json"] != nil
         // A docker-archive with no OCI side (ferry's --bundle-format docker-archive) is walked

@@ -86,6 +86,13 @@ enum VerificationDockerManifest {
     /// blobs have no descriptors, so their sizes are taken from the members; their digests come
     /// from the `blobs/<alg>/<hex>` paths. Older archives (`<id>/layer.tar`) are refused: their
     /// layers could only be checked against the configs' diff IDs, which ferry does not do yet.
+    /// `manifest.json` names a member that is not `blobs/<alg>/<hex>`: an archive of `docker
+    /// save` before 25, verified by `BundleVerifier.legacyDockerArchive` instead.
+    struct LegacyArchive: Error {
+        let element: Int
+        let path: String
+    }
+
     static func roots(_ input: VerificationInput, log: inout ProblemLog) throws -> [VerificationGraph.Entry] {
         guard let member = input.members["manifest.json"] else { return [] }
         let elements: [Element]
@@ -102,7 +109,8 @@ enum VerificationDockerManifest {
             var missing: [(String, Digest)] = []
             for (index, path) in ([element.Config] + element.Layers).enumerated() {
                 guard let digest = VerificationInput.blobDigest(path) else {
-                    throw FerryFormatError.input(path: input.path, reason: "manifest.json[\(position)] names \(path): a docker-archive without blobs/<alg>/<hex> members (docker save before 25) cannot be verified yet")
+                    // A docker-archive from before Docker 25: checked the legacy way instead.
+                    throw LegacyArchive(element: position, path: path)
                 }
                 let mediaType: MediaType = index == 0 ? .dockerConfig : .dockerLayerGzip
                 guard let blob = input.members[digest.layoutPath] else {

@@ -38,24 +38,14 @@ enum VerificationHashing {
         let ordered = width <= 1 ? jobs : jobs.sorted { $0.member.size > $1.member.size }
         var results: [Result] = []
         results.reserveCapacity(jobs.count)
-        try await withThrowingTaskGroup(of: Result.self) { group in
-            var next = ordered.makeIterator()
-            func startNext() -> Bool {
-                guard let job = next.next() else { return false }
-                group.addTask {
-                    let outcome = try await Blocking.run { hash(job.member, digest: job.digest, input: input, progress: progress) }
-                    progress(.blobFinished(job.digest, size: job.member.size))
-                    return Result(job: job, outcome: outcome)
-                }
-                return true
-            }
-            for _ in 0..<max(1, width) where !startNext() { break }
-            while let result = try await group.next() {
-                results.append(result)
-                try Task.checkCancellation()
-                _ = startNext()
-            }
-        }
+        try await TaskWindow.run(ordered, width: width, { job in
+            let outcome = try await Blocking.run { hash(job.member, digest: job.digest, input: input, progress: progress) }
+            progress(.blobFinished(job.digest, size: job.member.size))
+            return Result(job: job, outcome: outcome)
+        }, collect: { result in
+            results.append(result)
+            try Task.checkCancellation()
+        })
         return results.sorted { $0.job.position < $1.job.position }
     }
 
@@ -63,20 +53,14 @@ enum VerificationHashing {
     /// does not stop the others.
     static func hash(_ member: VerificationInput.Member, digest: Digest, input: VerificationInput,
                      progress: ProgressHandler) -> Outcome {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkSize, alignment: 4096)
-        defer { buffer.deallocate() }
         var verifier = BlobVerifier(digest: digest, size: member.size)
         do {
             let (file, base) = try input.open(member)
-            var position: Int64 = 0
-            while position < member.size {
-                let want = Int(min(Int64(chunkSize), member.size - position))
-                let count = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: base + position)
-                guard count > 0 else { return .short(received: position) }
-                try verifier.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
-                position += Int64(count)
-                progress(.bytes(Int64(count)))
+            let received = try file.forEachChunk(from: base, length: member.size, chunkSize: chunkSize) { chunk in
+                try verifier.update(chunk)
+                progress(.bytes(Int64(chunk.count)))
             }
+            guard received == member.size else { return .short(received: received) }
             try verifier.finish()
             return .verified
         } catch FerryCoreError.digestMismatch(_, let actual) {

@@ -54,10 +54,12 @@ struct VerificationInput: Sendable {
         return nil
     }
 
-    /// Opens `path` as a layout directory or an uncompressed tar.
-    static func open(_ path: String, log: inout ProblemLog) throws -> VerificationInput {
-        if FileSystem.isDirectory(path) { return try directory(path, log: &log) }
-        return try tar(path, log: &log)
+    /// Lists the members of an opened input: a layout directory or an uncompressed tar.
+    static func open(_ bundle: BundleInput, log: inout ProblemLog) throws -> VerificationInput {
+        switch bundle.content {
+        case .directory(let path): return try directory(path, log: &log)
+        case .tar(let file): return try tar(file, path: bundle.path, log: &log)
+        }
     }
 
     /// Reads a small member whole (metadata, manifests).
@@ -66,14 +68,9 @@ struct VerificationInput: Sendable {
             throw FerryFormatError.input(path: member.name, reason: "is \(member.size) bytes, over the \(limit)-byte limit")
         }
         let (file, base) = try open(member)
-        var bytes = [UInt8](repeating: 0, count: Int(member.size))
-        var done = 0
-        while done < bytes.count {
-            let n = try bytes.withUnsafeMutableBytes {
-                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: $0[done...]), at: base + Int64(done))
-            }
-            guard n > 0 else { throw FerryFormatError.input(path: member.name, reason: "ends after \(done) of \(member.size) bytes") }
-            done += n
+        let bytes = try file.read(count: Int(member.size), at: base)
+        guard bytes.count == member.size else {
+            throw FerryFormatError.input(path: member.name, reason: "ends after \(bytes.count) of \(member.size) bytes")
         }
         return bytes
     }
@@ -98,17 +95,8 @@ extension VerificationInput {
                                BundleSignature.memberName,
                                "blobs", "blobs/sha256"]
 
-    private static func tar(_ path: String, log: inout ProblemLog) throws -> VerificationInput {
-        let file: PositionalFile
-        do {
-            // A split bundle's parts are read as one tar (missing or foreign parts are named
-            // while opening them).
-            file = try PartSet.locate(path)?.open() ?? PositionalFile(path: path, flags: O_RDONLY)
-        } catch let error as FerryFormatError {
-            throw error
-        } catch {
-            throw FerryFormatError.input(path: path, reason: "cannot open: \(error)")
-        }
+    /// `file`: the tar, or a split bundle's parts read as one (`BundleInput`).
+    private static func tar(_ file: PositionalFile, path: String, log: inout ProblemLog) throws -> VerificationInput {
         if let compression = try TarBlobStore.compression(of: file) {
             throw FerryFormatError.input(path: path, reason: "is \(compression)-compressed; decompress it first and verify the tar")
         }

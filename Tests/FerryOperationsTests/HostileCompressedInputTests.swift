@@ -1,6 +1,6 @@
 import FerryArchive
 import FerryCore
-@testable import FerryFormat
+import FerryFormat
 import FerryHTTP
 import FerryOperations
 import FerryRegistry
@@ -13,8 +13,8 @@ import Testing
 /// decompressed once into a scratch copy whose size is capped (100× the input, 64 GiB floor);
 /// a bomb fails with a clear error and leaves at most the cap on disk; a concatenated-member gzip
 /// bundle is the bundle; a cut or hostile stream is an input error before any network traffic.
-/// `BlobStores.open` is import's way in and `BundleVerifier.uncompressed` verify's, so both are
-/// tested with a small injected limit.
+/// Import opens inputs with `BundleInput.open` and verify with `VerifyOptions.decompressionLimit`
+/// passed to it, so both are tested with a small injected limit.
 @Suite struct HostileCompressedInputTests {
     /// Small enough to test, with the standard 100× ratio.
     static let smallLimit = DecompressionLimit(ratio: 100, floor: 1 << 20)
@@ -37,20 +37,11 @@ import Testing
         return frame
     }
 
-    enum Entry: String, CaseIterable, Sendable { case `import`, verify }
-
-    /// Opens `path` the way `entry` does, with `limit`; returns the uncompressed copy's path.
-    static func open(_ path: String, as entry: Entry, scratch: String, limit: DecompressionLimit) throws {
-        switch entry {
-        case .import: _ = try BlobStores.open(path, scratch: scratch, limit: limit)
-        case .verify: _ = try BundleVerifier.uncompressed(path, scratch: scratch, limit: limit)
-        }
-    }
-
-    /// Rule: a gzip or zstd bomb given to import or verify fails with an error naming the input
-    /// and the limit, and the scratch copy never grows past the limit.
-    @Test(arguments: Entry.allCases, ["gzip", "zstd"])
-    func bombIsCutAtTheLimit(_ entry: Entry, _ kind: String) throws {
+    /// Rule: a gzip or zstd bomb fails with an error naming the input and the limit, and the
+    /// scratch copy never grows past the limit. Import and verify both open inputs through
+    /// `BundleInput.open`; verify passes it `VerifyOptions.decompressionLimit`, checked too.
+    @Test(arguments: ["gzip", "zstd"])
+    func bombIsCutAtTheLimit(_ kind: String) async throws {
         let dir = try ExportFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Starts like a real bundle, then goes on with zeros: a plausible tar that never ends.
@@ -65,8 +56,8 @@ import Testing
 
         let scratch = dir + "/scratch"
         do {
-            try Self.open(path, as: entry, scratch: scratch, limit: Self.smallLimit)
-            Issue.record("\(entry) accepted a \(kind) bomb")
+            _ = try BundleInput.open(path, scratch: scratch, limit: Self.smallLimit)
+            Issue.record("a \(kind) bomb was accepted")
         } catch let error as FerryFormatError {
             let message = "\(error)"
             #expect(message.contains(path) && message.contains("more than \(limit) bytes"), "\(message)")
@@ -74,19 +65,30 @@ import Testing
         let written = FileSystem.fileSize(scratch + "/input.tar") ?? 0
         #expect(written <= limit)
         #expect(written > Int64(plain.count), "decompression stopped before the limit, so the test proves nothing")
+
+        var options = VerifyOptions(input: path)
+        options.decompressionLimit = Self.smallLimit
+        do {
+            _ = try await BundleVerifier().run(options)
+            Issue.record("verify accepted a \(kind) bomb")
+        } catch let error as FerryFormatError {
+            #expect("\(error)".contains("more than \(limit) bytes"), "\(error)")
+        }
     }
 
-    /// Rule: the same entry points accept an honest compressed bundle under the standard limit
-    /// (the control for the bomb test: the limit is what stopped it).
-    @Test(arguments: Entry.allCases, StreamCompressor.Kind.allCases)
-    func honestBundleOpensUnderTheStandardLimit(_ entry: Entry, _ kind: StreamCompressor.Kind) throws {
+    /// Rule: the same way in accepts an honest compressed bundle under the standard limit (the
+    /// control for the bomb test: the limit is what stopped it).
+    @Test(arguments: StreamCompressor.Kind.allCases)
+    func honestBundleOpensUnderTheStandardLimit(_ kind: StreamCompressor.Kind) throws {
         let dir = try ExportFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/bundle.tar.\(kind.rawValue)"
         let plain = try Self.exampleBundle
         try Data(try Self.compress(plain, kind)).write(to: URL(fileURLWithPath: path))
-        try Self.open(path, as: entry, scratch: dir + "/scratch", limit: .standard)
+        let input = try BundleInput.open(path, scratch: dir + "/scratch", limit: .standard)
+        #expect(input.decompressed)
         #expect(FileSystem.fileSize(dir + "/scratch/input.tar") == Int64(plain.count))
+        #expect(try input.store().indexJSON() != nil)
     }
 
     /// Rule: a bundle gzipped as several members (`cat a.gz b.gz`, pigz, bgzip) verifies as the

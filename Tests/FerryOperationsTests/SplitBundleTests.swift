@@ -233,7 +233,7 @@ import Glibc
         try file.close()
         let damaged = try await BundleVerifier().run(VerifyOptions(input: output))
         #expect(!damaged.ok)
-        let name = PartPlan.partPath("site-a.tar", parts.count - 2)
+        let name = BundleFiles("site-a.tar").part(parts.count - 2)
         #expect(damaged.problems.contains { $0.part?.contains(name) == true }, "\(damaged.problems.map(\.message))")
     }
 
