@@ -7,7 +7,6 @@ import Foundation
 enum BundleMetadata {
     static let ociLayout = Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)
 
-
     /// The `index.json` entry for one image: its descriptor named with the full reference in
     /// both `org.opencontainers.image.ref.name` (what skopeo matches) and
     /// `io.containerd.image.name` (what containerd and Docker 25 read).

@@ -119,7 +119,7 @@ public struct ContentIndex: Codable, Sendable, Equatable {
     public static func decode(_ bytes: [UInt8]) throws -> ContentIndex {
         let index = try JSONDecoder().decode(ContentIndex.self, from: Data(bytes))
         guard index.schemaVersion == 1 else {
-            throw FerryFormatError.input(path: memberName, reason: "schemaVersion \(index.schemaVersion) is newer than this ferry understands (1)")
+            throw FerryFormatError.input(path: memberName, reason: "schemaVersion \(index.schemaVersion) is \(index.schemaVersion > 1 ? "newer than this ferry understands" : "not a content index version"); this ferry reads version 1")
         }
         return index
     }

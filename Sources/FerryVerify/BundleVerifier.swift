@@ -7,36 +7,6 @@ import Foundation
 import Glibc
 #endif
 
-/// What `ferry verify` is asked to do.
-public struct VerifyOptions: Sendable {
-    /// An uncompressed tar (ferry bundle, oci-archive, Docker 25+ `docker save`) or an OCI
-    /// layout directory.
-    public var input: String
-    /// The content-index digest `ferry export` printed, when the user recorded it: the SHA-256
-    /// of `ferry-index.json` must then equal it (ferry-bundle SPEC.md 6.5, 7.4).
-    public var expectedContentIndexDigest: Digest?
-    /// Blobs hashed at once; one per core keeps every core hashing.
-    public var jobs: Int
-    /// When given, the bundle must carry a signature by this key over its content index (the
-    /// `ferry-index.json.sig` member, or the `<input>.sig` sidecar).
-    public var publicKey: VerifyingKey?
-    /// For an incremental bundle: the base bundles (`--base`) that must carry every blob it
-    /// leaves out (closure, SPEC.md §12).
-    public var base: BaseBundles?
-    /// The most a compressed input may decompress to (by default 100× its size, at least 64 GiB).
-    public var decompressionLimit: DecompressionLimit = .standard
-
-    /// Options for verifying `input`.
-    public init(input: String, expectedContentIndexDigest: Digest? = nil, jobs: Int = VerifyOptions.defaultJobs) {
-        self.input = input
-        self.expectedContentIndexDigest = expectedContentIndexDigest
-        self.jobs = jobs
-    }
-
-    /// The number of cores this process may use.
-    public static var defaultJobs: Int { max(1, ProcessInfo.processInfo.activeProcessorCount) }
-}
-
 /// `ferry verify`: proves that a bundle (or any OCI archive or layout) is complete and untouched
 /// (`formats/ferry-bundle/SPEC.md` §7).
 ///
@@ -91,72 +61,6 @@ public struct BundleVerifier: Sendable {
             }
         }
         return report
-    }
-
-    /// Checks the signature over the exact content index bytes; nil when it holds. The member
-    /// is preferred; the sidecar serves a bundle whose member was stripped.
-    static func signatureProblem(_ input: VerificationInput?, sidecar: String, key: VerifyingKey) -> VerificationProblem? {
-        func problem(_ message: String) -> VerificationProblem {
-            VerificationProblem(kind: .signature, member: BundleSignature.memberName, digest: nil, expected: key.keyID, actual: nil,
-                                offset: nil, length: nil, affectedImages: [], message: message)
-        }
-        let contentIndex: [UInt8]
-        do {
-            guard let input, let member = input.members[ContentIndex.memberName] else {
-                throw FerryFormatError.input(path: input?.path ?? sidecar, reason: "has no \(ContentIndex.memberName) member")
-            }
-            contentIndex = try input.read(member, limit: 64 << 20)
-        } catch {
-            return problem("the signature cannot be checked: the bundle or its ferry-index.json is unreadable (\(error))")
-        }
-        var candidates: [(String, [UInt8])] = []
-        if let member = input?.members[BundleSignature.memberName], let bytes = try? input?.read(member, limit: 4096) {
-            candidates.append(("member", bytes))
-        }
-        if let data = FileManager.default.contents(atPath: sidecar) { candidates.append(("sidecar \(sidecar)", Array(data))) }
-        guard !candidates.isEmpty else {
-            return problem("the bundle is not signed (no \(BundleSignature.memberName) member, no \(sidecar)), but a key was given")
-        }
-        var reasons: [String] = []
-        for (source, bytes) in candidates {
-            guard let signature = try? BundleSignature.decode(Array(bytes.prefix { $0 != 0x0a })) else {
-                reasons.append("\(source): not a ferry signature")
-                continue
-            }
-            if signature.verifies(contentIndex, with: key) { return nil }
-            reasons.append(signature.keyID == key.keyID ? "\(source): does not match the content index (changed after signing)"
-                                                         : "\(source): made by key \(signature.keyID), not \(key.keyID)")
-        }
-        return problem("signature check failed: " + reasons.joined(separator: "; "))
-    }
-
-    /// A docker-archive from before Docker 25 (`<id>/layer.tar`, skopeo's docker-archive:):
-    /// nothing in it is named by a registry digest, so what can be proven is that each config
-    /// hashes to the digest in its name and each uncompressed layer to its config's diff_id
-    /// (compressed layers are read but not checked against diff_ids: that needs decompression).
-    static func legacyDockerArchive(_ bundle: BundleInput) throws -> VerificationReport {
-        let path = bundle.path
-        guard let tar = try bundle.store() as? TarBlobStore else {
-            throw FerryFormatError.input(path: path, reason: "a docker-archive is a tar, not a directory")
-        }
-        let checks = try DockerArchiveConverter(store: tar, compression: .none, temporaryDirectory: NSTemporaryDirectory()).check()
-        var problems: [VerificationProblem] = []
-        var images: [VerificationReport.Image] = []
-        for check in checks {
-            for name in check.names {
-                images.append(.init(name: name, digest: check.configDigest?.description ?? "", status: check.error == nil ? .ok : .damaged))
-            }
-            if let error = check.error {
-                let damaged: Bool
-                if case FerryFormatError.damaged? = error as? FerryFormatError { damaged = true } else { damaged = false }
-                problems.append(VerificationProblem(kind: damaged ? .digestMismatch : .invalidMetadata, member: nil, digest: nil,
-                                                    expected: nil, actual: nil, offset: nil, length: nil,
-                                                    affectedImages: check.names, message: "\(error)"))
-            }
-        }
-        return VerificationReport(input: path, kind: .dockerArchive, blobsChecked: checks.filter { $0.error == nil }.count,
-                                  bytesChecked: checks.reduce(0) { $0 + $1.bytes }, images: images, problems: problems,
-                                  omitted: [], contentIndexDigest: nil, ok: problems.isEmpty)
     }
 
     /// The report, and the member list it was made from (nil for a legacy docker-archive).
