@@ -94,7 +94,7 @@ let package = Package(
                     dependencies: ["FerryVerify", "FerryFormat", "FerryArchive", "FerryCore", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryOperationsTests",
                     dependencies: ["FerryOperations", "FerryVerify", "FerryFormat", "FerryTransfer", "FerryArchive", "FerryRegistry",
-                                   "FerryCore", "FerryTestSupport"],
+                                   "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "FerryInputsTests",
                     dependencies: ["FerryInputs", "FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],

@@ -20,18 +20,6 @@ public final class TarBlobStore: BlobStore, @unchecked Sendable {
     /// All regular members by normalised name.
     package let members: [String: ScannedTarMember]
 
-    /// Opens `path`; `displayName` is what messages call it (the user's compressed file when
-    /// `path` is its decompressed copy).
-    public convenience init(path: String, displayName: String? = nil) throws {
-        let file: PositionalFile
-        do {
-            file = try PositionalFile(path: path, flags: O_RDONLY)
-        } catch {
-            throw FerryFormatError.input(path: path, reason: "cannot open: \(error)")
-        }
-        try self.init(file: file, displayName: displayName ?? path)
-    }
-
     /// Indexes an open file: an ordinary tar, or the parts of a split bundle opened as one.
     public init(file: PositionalFile, displayName: String) throws {
         location = displayName

@@ -1,7 +1,5 @@
 package import FerryCore
-package import FerryHTTP
 package import FerryRegistry
-import Foundation
 
 /// Puts every blob the images need into their destination repositories, each (repository,
 /// digest) pair once, `jobs` at a time.

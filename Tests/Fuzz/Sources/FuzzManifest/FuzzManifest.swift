@@ -1,7 +1,7 @@
 // The JSON documents a bundle or a registry hands ferry: manifests and indexes
 // (FerryCore `ParsedManifest`, for each media type a descriptor or `Content-Type` may claim),
 // the content index `ferry-index.json`, a split bundle's `parts.json` and the signature member
-// (FerryBundle, FerryCore).
+// (FerryFormat, FerryCore).
 import FerryFormat
 import FerryCore
 import Foundation

@@ -1,5 +1,5 @@
 // The tar scanner (FerryArchive `TarScanner`) and the in-place tar index built on it
-// (FerryBundle `TarBlobStore`): every import, verify and inspect of an uncompressed bundle
+// (FerryFormat `TarBlobStore`): every import, verify and inspect of an uncompressed bundle
 // starts here, on bytes anyone may have written (issue 15, items 3 and 14).
 import FerryArchive
 import FerryFormat
