@@ -7,7 +7,7 @@ package import FerryCore
 ///
 /// This alone did not end issue 21's failures: distribution can answer a HEAD for a manifest it
 /// holds only in another repository, so a child was skipped and its index refused. The push of
-/// an index therefore recovers from a 400 by putting its children (`Importer.pushManifests`).
+/// an index therefore recovers from a 400 by putting its children (`RegistryPublisher.pushManifests`).
 actor ManifestPushes {
     private var tasks: [String: Task<Bool, any Error>] = [:]
 
