@@ -115,8 +115,12 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .customLong("format"), help: "Output format on stdout: text or json.")
     var format: Format = .text
 
-    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress or informational logs on stderr (errors still print).")
+    @Flag(name: [.customShort("q"), .customLong("quiet")], help: "Nothing but errors: no progress or logs on stderr, no text result on stdout (with --format json the JSON result still prints).")
     var quiet = false
+
+    /// The result's format on stdout; nil when `-q` asks for nothing but errors (issue 17: the
+    /// text result still printed with -q). A JSON result is data a script asked for: it stays.
+    var result: Format? { quiet && format == .text ? nil : format }
 
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "More logs on stderr (repeat for debug: -vv). Secrets are never logged.")
     var verbosity: Int

@@ -34,6 +34,7 @@ struct CopyCommand: AsyncParsableCommand {
     var destinationReference: String
 
     @OptionGroup var copying: CopyRunOptions
+    @OptionGroup var sides: SideCredentialOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -45,9 +46,12 @@ struct CopyCommand: AsyncParsableCommand {
             let destination = try Self.destination(destinationReference)
             let options = try copying.options([CopyRequest(source: source, destinations: [destination])])
             // Each blob copy holds a download and an upload at once: room for twice the jobs.
-            let client = try registry.makeClient(registries: [source.registry, destination.registry], jobs: copying.jobs * 2, logger: logger)
+            let registries: Set<String> = [source.registry, destination.registry]
+            let credentials = ChainedCredentials(try sides.providers(sources: [source.registry], destinations: [destination.registry])
+                                                 + [try registry.credentials(registries: registries)])
+            let client = try registry.makeClient(registries: registries, jobs: copying.jobs * 2, logger: logger, credentials: credentials)
             let report = try await Self.copy(options, client: client, terminal: terminal, quiet: outputOptions.quiet, logger: logger)
-            try Self.finish(report, format: outputOptions.format, terminal: terminal)
+            try Self.finish(report, format: outputOptions.result, terminal: terminal)
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }
@@ -63,7 +67,7 @@ struct CopyCommand: AsyncParsableCommand {
     }
 
     /// Prints the report; with failures (`--keep-going`), lists them and exits non-zero.
-    static func finish(_ report: ImportReport, format: OutputOptions.Format, terminal: Terminal) throws {
+    static func finish(_ report: ImportReport, format: OutputOptions.Format?, terminal: Terminal) throws {
         try ReportPrinter.print(report, format: format, terminal: terminal)
         if let first = report.errors.first {
             for failure in report.failures { terminal.err("ferry: error: \(failure.image): \(failure.error)\n") }

@@ -153,9 +153,13 @@ struct ExportCommand: AsyncParsableCommand {
             options.referrers = !noReferrers
             if !since.isEmpty { options.since = try BaseBundles.load(since.map(Self.absolute)) }
             options.compression = compress.flatMap { StreamCompressor.Kind(rawValue: $0) }.map { (kind: $0, level: compressLevel) }
+            if let kind = options.compression?.kind, !outputOptions.quiet, !outputPath.hasSuffix(Self.expectedSuffix(kind)) {
+                // A compressed stream under a plain .tar name fools `tar -tf` and loaders alike.
+                terminal.err("ferry: warning: \(output) will be a \(kind.rawValue) stream, not a plain tar; a name ending in \(Self.expectedSuffix(kind)) says so (ferry import and verify read it either way)\n")
+            }
             let report = try await exporter.run(options)
             renderer.finish()
-            try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+            try ReportPrinter.print(report, format: outputOptions.result, terminal: terminal)
             try records.finish(export: report)
         } catch {
             records.fail("export", error: error, images: requested.map(\.description), fallback: imagesFile ?? images.joined(separator: " "),
@@ -175,5 +179,15 @@ struct ExportCommand: AsyncParsableCommand {
     static func absolute(_ path: String) -> String {
         if path.hasPrefix("/") { return path }
         return FileManager.default.currentDirectoryPath + "/" + path
+    }
+}
+
+extension ExportCommand {
+    /// The file name ending that says what a compressed bundle is (`.tar.zst`, `.tar.gz`).
+    static func expectedSuffix(_ kind: StreamCompressor.Kind) -> String {
+        switch kind {
+        case .zstd: return ".tar.zst"
+        case .gzip: return ".tar.gz"
+        }
     }
 }

@@ -140,7 +140,7 @@ struct ImportCommand: AsyncParsableCommand {
             options.destinationTable = table
             let report = try await importer.run(options, opened: opened)
             renderer.finish()
-            try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+            try ReportPrinter.print(report, format: outputOptions.result, terminal: terminal)
             try records.finish(import: report)
             if let first = report.errors.first {
                 for failure in report.failures { terminal.err("ferry: error: \(failure.image): \(failure.error)\n") }

@@ -39,10 +39,10 @@ struct InspectCommand: AsyncParsableCommand {
                 let reference = try ImageReference(parsing: String(target.dropFirst("docker://".count)))
                 let client = try registry.makeClient(registries: [reference.registry], jobs: 1, logger: logger)
                 let report = try await Inspector.inspect(reference: reference, client: client, tags: tags)
-                try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+                try ReportPrinter.print(report, format: outputOptions.result, terminal: terminal)
             } else {
                 let report = try await Inspector.inspect(path: ExportCommand.absolute(target))
-                try ReportPrinter.print(report, format: outputOptions.format, terminal: terminal)
+                try ReportPrinter.print(report, format: outputOptions.result, terminal: terminal)
             }
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)
@@ -51,21 +51,18 @@ struct InspectCommand: AsyncParsableCommand {
 }
 
 extension ReportPrinter {
-    static func print(_ report: BundleInspectionReport, format: OutputOptions.Format, terminal: Terminal) throws {
+    static func print(_ report: BundleInspectionReport, format: OutputOptions.Format?, terminal: Terminal) throws {
+        guard let format else { return }
         guard format == .text else { return try json(report, terminal: terminal) }
-        let width = min(max(report.images.map(\.name.count).max() ?? 5, 5), 70)
-        var lines = ["\("IMAGE".padding(toLength: width, withPad: " ", startingAt: 0))  PLATFORMS                      DIGEST                 SIZE        SHARED"]
+        var table = TextTable(header: ["IMAGE", "PLATFORMS", "DIGEST", "SIZE", "SHARED"])
         for image in report.images {
-            let platforms = (image.platforms.isEmpty ? "-" : image.platforms.joined(separator: ","))
-            lines.append([image.name.padding(toLength: max(width, image.name.count), withPad: " ", startingAt: 0),
-                          platforms.padding(toLength: max(29, platforms.count), withPad: " ", startingAt: 0),
-                          image.digest.hasPrefix("sha256:") ? String(image.digest.prefix(19)) + "…" : "-".padding(toLength: 20, withPad: " ", startingAt: 0),
-                          ByteCount.format(image.size).padding(toLength: 10, withPad: " ", startingAt: 0),
-                          ByteCount.format(image.sharedBytes)].joined(separator: "  "))
+            table.add([image.name, image.platforms.isEmpty ? "-" : image.platforms.joined(separator: ","),
+                       image.digest.isEmpty ? "-" : image.digest, ByteCount.format(image.size), ByteCount.format(image.sharedBytes)])
         }
+        var lines = table.lines
         for digest in report.unnamed { lines.append("(unnamed entry \(digest))") }
         lines.append("")
-        lines.append("\(report.input): \(report.kind), \(report.images.count) images, \(report.blobs) distinct blobs, \(ByteCount.format(report.uniqueBytes)); the shared pool saves \(ByteCount.format(report.dedupSavedBytes))")
+        lines.append("\(report.input): \(report.kind), \(report.images.count) images, \(report.blobs) distinct blobs, \(ByteCount.format(report.uniqueBytes))\(Self.sharing(stored: report.uniqueBytes, saved: report.dedupSavedBytes))")
         if let digest = report.contentIndexDigest { lines.append("content index: \(digest)") }
         if let bases = report.baseBundles {
             lines.append("incremental: \(report.blobsFromBase ?? 0) blobs (\(ByteCount.format(report.bytesFromBase ?? 0))) are left to base bundle(s) \(bases.joined(separator: ", ")); import those first")
@@ -73,7 +70,8 @@ extension ReportPrinter {
         terminal.out(lines.joined(separator: "\n") + "\n")
     }
 
-    static func print(_ report: RegistryInspectionReport, format: OutputOptions.Format, terminal: Terminal) throws {
+    static func print(_ report: RegistryInspectionReport, format: OutputOptions.Format?, terminal: Terminal) throws {
+        guard let format else { return }
         guard format == .text else { return try json(report, terminal: terminal) }
         var lines = ["Name: \(report.name)", "Digest: \(report.digest)", "MediaType: \(report.mediaType)"]
         if let tags = report.tags { lines.append("Tags: \(tags.joined(separator: ", "))") }

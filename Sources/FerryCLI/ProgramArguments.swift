@@ -44,6 +44,25 @@ enum ProgramArguments {
         return decode(raw)
     }
 
+    /// Options that take true or false may be given bare, meaning true, as skopeo and podman
+    /// accept `--tls-verify` (issue 17): `--tls-verify` becomes `--tls-verify=true` unless the
+    /// next argument is its value.
+    static let booleanOptions: Set<String> = ["--tls-verify"]
+
+    static func normalised(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        for (index, argument) in arguments.enumerated() {
+            // After `--` everything is an operand.
+            guard !result.contains("--"), booleanOptions.contains(argument) else {
+                result.append(argument)
+                continue
+            }
+            let next = index + 1 < arguments.count ? arguments[index + 1].lowercased() : ""
+            result.append(next == "true" || next == "false" ? argument : argument + "=true")
+        }
+        return result
+    }
+
     /// UTF-8 arguments as strings; the first that is not UTF-8 is a problem.
     static func decode(_ raw: [[UInt8]]) -> Result<[String], Problem> {
         var arguments: [String] = []
@@ -80,7 +99,7 @@ public enum FerryEntry {
                 }
             }
             Interruption.install(command: arguments.first { !$0.hasPrefix("-") })
-            await FerryCommand.main(arguments)
+            await FerryCommand.main(ProgramArguments.normalised(arguments))
         case .failure(let problem):
             Terminal().err("ferry: error: \(problem.message)\n")
             exit(problem == .unavailable ? 1 : 64)

@@ -10,20 +10,28 @@ enum ReportPrinter {
         terminal.out(String(decoding: try encoder.encode(value), as: UTF8.self) + "\n")
     }
 
-    static func print(_ report: ImportReport, format: OutputOptions.Format, terminal: Terminal) throws {
+    static func print(_ report: ImportReport, format: OutputOptions.Format?, terminal: Terminal) throws {
+        guard let format else { return }
         switch format {
         case .json:
             try json(report, terminal: terminal)
         case .text:
-            var lines = report.images.map {
-                "\($0.source) → \($0.destination)  \($0.digest.prefix(19))…" + ($0.builtManifest ? "  (manifest built by ferry: new digest)" : "")
+            var table = TextTable()
+            for image in report.images {
+                table.add([image.source, "→", image.destination, image.digest + (image.builtManifest ? "  (manifest built by ferry: new digest)" : "")])
             }
+            var lines = table.lines
             for digest in report.unnamed { lines.append("(unnamed) \(digest): not imported") }
             lines.append("")
             let copied = report.input == "copy" || report.input.hasPrefix("sync ")
             if report.dryRun {
                 lines.append("dry run: \(report.images.count) images would be \(copied ? "copied" : "imported from \(report.input)"); nothing was sent")
             } else {
+                let sent = report.blobsUploaded + report.blobsMounted + report.manifestsPushed + report.tagsPushed
+                if sent == 0 && report.failures.isEmpty && !report.images.isEmpty {
+                    // A rerun, or a target that already had it all (issue 17: "done: images 0/302").
+                    lines.append("\(report.images.count) images already present in the target with the same digests; nothing sent")
+                }
                 lines.append("\(report.images.count) images \(copied ? "copied" : "imported from \(report.input)")")
                 lines.append("blobs: \(report.blobsUploaded) uploaded (\(ByteCount.format(report.bytesUploaded))), \(report.blobsMounted) mounted, \(report.blobsSkipped) already present")
                 lines.append("manifests pushed: \(report.manifestsPushed), tags pushed: \(report.tagsPushed)")
@@ -35,18 +43,24 @@ enum ReportPrinter {
         }
     }
 
-    static func print(_ report: ExportReport, format: OutputOptions.Format, terminal: Terminal) throws {
+    /// What storing shared blobs once saved, said as sizes a user can check: the images add up
+    /// to the first figure, the bundle holds the second (issue 17: "saved 26.2 GiB" next to a
+    /// 315 MiB bundle read as a mistake).
+    static func sharing(stored: Int64, saved: Int64) -> String {
+        guard saved > 0 else { return "" }
+        return "; the images add up to \(ByteCount.format(stored + saved)), stored once each in \(ByteCount.format(stored))"
+    }
+
+    static func print(_ report: ExportReport, format: OutputOptions.Format?, terminal: Terminal) throws {
+        guard let format else { return }
         switch format {
         case .json:
             try json(report, terminal: terminal)
         case .text:
             var lines: [String] = []
-            let width = min(max(report.images.map(\.reference.count).max() ?? 0, 10), 70)
-            for image in report.images {
-                let name = image.reference.padding(toLength: max(width, image.reference.count), withPad: " ", startingAt: 0)
-                let platforms = image.platforms.isEmpty ? "" : "  " + image.platforms.joined(separator: ",")
-                lines.append("\(name)  \(image.digest.prefix(19))…\(platforms)")
-            }
+            var table = TextTable()
+            for image in report.images { table.add([image.reference, image.digest, image.platforms.joined(separator: ",")]) }
+            lines += table.lines.map { $0.trimmingCharacters(in: .whitespaces) }
             lines.append("")
             if let parts = report.parts {
                 lines.append("wrote \(report.output) as \(parts.count) parts (\(report.format), \(ByteCount.format(report.bytesWritten)) in all): \(parts.map { String($0.split(separator: "/").last ?? "") }.joined(separator: ", "))")
@@ -54,7 +68,7 @@ enum ReportPrinter {
             } else {
                 lines.append("wrote \(report.output) (\(report.format), \(ByteCount.format(report.bytesWritten)))")
             }
-            lines.append("\(report.images.count) images, \(report.blobCount) distinct blobs (\(ByteCount.format(report.uniqueBytes))); shared blobs saved \(ByteCount.format(report.dedupSavedBytes))")
+            lines.append("\(report.images.count) images, \(report.blobCount) distinct blobs (\(ByteCount.format(report.uniqueBytes)))\(Self.sharing(stored: report.uniqueBytes, saved: report.dedupSavedBytes))")
             lines.append("transferred \(report.blobsTransferred) blobs (\(ByteCount.format(report.bytesTransferred))), reused \(report.blobsReused) already verified")
             if !report.omittedBlobs.isEmpty {
                 lines.append("not carried (non-distributable layers): \(report.omittedBlobs.joined(separator: ", "))")

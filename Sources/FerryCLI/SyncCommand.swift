@@ -44,6 +44,7 @@ struct SyncCommand: AsyncParsableCommand {
     var defaultNamespace: String?
 
     @OptionGroup var copying: CopyRunOptions
+    @OptionGroup var sides: SideCredentialOptions
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -58,7 +59,17 @@ struct SyncCommand: AsyncParsableCommand {
                 throw ValidationError("a plain image list needs --to REGISTRY[/NAMESPACE]: it names no destinations")
             }
             let registries = Set(file.references.map(\.registry)).union(file.registries).union(mapper.map { [$0.registry] } ?? [])
-            let client = try registry.makeClient(registries: registries, jobs: copying.jobs * 2, logger: logger, fileSettings: file.settings)
+            let sources = Set(file.references.map(\.registry)).union(file.registries)
+            var destinations = Set(mapper.map { [$0.registry] } ?? [])
+            for rule in file.rules {
+                for case .repository(let name, _) in rule.destinations { destinations.insert(name.registry) }
+                for case .pinned(let name, _) in rule.destinations { destinations.insert(name.registry) }
+            }
+            let fileSettings = try file.settings.adding(syncerAuth: registry.authSyncer)
+            let credentials = ChainedCredentials(try sides.providers(sources: sources, destinations: destinations)
+                                                 + [try registry.credentials(registries: registries, fileProviders: fileSettings.providers)])
+            let client = try registry.makeClient(registries: registries, jobs: copying.jobs * 2, logger: logger,
+                                                 credentials: credentials, fileSettings: file.settings)
             var requests: [CopyRequest] = []
             if file.hasRules {
                 let defaults = try destination.map(Self.defaults)
@@ -73,7 +84,7 @@ struct SyncCommand: AsyncParsableCommand {
             let options = try copying.options(requests)
             var report = try await CopyCommand.copy(options, client: client, terminal: terminal, quiet: outputOptions.quiet, logger: logger)
             report.input = "sync \(file.source)"
-            try CopyCommand.finish(report, format: outputOptions.format, terminal: terminal)
+            try CopyCommand.finish(report, format: outputOptions.result, terminal: terminal)
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }

@@ -85,7 +85,7 @@ struct VerifyCommand: AsyncParsableCommand {
             let report = try await verifier.run(options)
             let elapsed = Date().timeIntervalSince(started)
             renderer.finish()
-            try VerifyReportPrinter.print(report, elapsed: elapsed, format: outputOptions.format, terminal: terminal)
+            try VerifyReportPrinter.print(report, elapsed: elapsed, format: outputOptions.result, terminal: terminal)
             guard report.ok else {
                 throw FerryFormatError.damaged(path: report.input, reason: Self.summary(report))
             }
@@ -107,7 +107,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
 /// The human and JSON forms of a verification report on stdout.
 enum VerifyReportPrinter {
-    static func print(_ report: VerificationReport, elapsed: TimeInterval, format: OutputOptions.Format, terminal: Terminal) throws {
+    static func print(_ report: VerificationReport, elapsed: TimeInterval, format: OutputOptions.Format?, terminal: Terminal) throws {
+        guard let format else { return }
         switch format {
         case .json:
             try ReportPrinter.json(report, terminal: terminal)

@@ -44,60 +44,99 @@ enum ImportPlanner {
         var claimed: [String: ImageReference] = [:]
         var notes: [String] = []
         var names = options.names.makeIterator()
-        for entry in index.manifests {
-            guard let source = ImageNaming.name(of: entry, repository: options.repository) ?? names.next() else {
-                unnamed.append(entry.digest.description)
-                continue
-            }
-            guard options.filter.accepts(source.description) else { continue }
-            let targets: [ImageReference]
-            if let listed = options.destinationTable?[source.description] {
-                targets = listed
-            } else if let mapper = options.destination {
-                targets = [try mapper.destination(for: source)]
-            } else {
-                continue  // not selected by the images file, and no --to
-            }
+        /// Every manifest digest of the images placed so far → where those images go.
+        var placed: [Digest: [ImageReference]] = [:]
+        /// Puts `entry` (named `source`) into `targets`, walking its graph once.
+        func place(_ entry: Descriptor, as source: ImageReference, into targets: [ImageReference]) throws {
             var fresh: [ImageReference] = []
             for target in targets {
                 if let other = claimed[target.description] {
                     guard other == source else {
                         throw FerryOperationsError.input(path: store.location,
-                                                     reason: "\(other) and \(source) would both go to \(target); give one another destination (--map SRC=DST) or leave one out (--exclude)")
+                                                         reason: "\(other) and \(source) would both go to \(target); give one another destination (--map SRC=DST) or leave one out (--exclude)")
                     }
                     continue
                 }
                 claimed[target.description] = source
                 fresh.append(target)
             }
-            guard !fresh.isEmpty else { continue }
-            var graph: BundleGraph.Graph
-            var imported = entry
-            var built = false
-            if let selection = try SparseIndex.select(entry, store: store, platforms: options.platforms, image: source.description) {
-                // Some platforms only: walk the chosen children, then push ferry's new index (if
-                // any) after them; an index naming manifests the registry will not have is never pushed.
-                graph = BundleGraph.Graph()
-                for child in selection.children {
-                    let part = try BundleGraph.walk(child, store: store, image: source.description, external: external)
-                    graph.manifests += part.manifests.filter { manifest in !graph.manifests.contains { $0.descriptor.digest == manifest.descriptor.digest } }
-                    graph.blobs += part.blobs
-                }
-                if let index = selection.builtIndex { graph.manifests.append(index) }
-                imported = selection.entry
-                imported.annotations = entry.annotations
-                built = selection.builtIndex != nil
-                if let note = selection.note { notes.append(note) }
-            } else {
-                graph = try BundleGraph.walk(entry, store: store, image: source.description, external: external)
-            }
+            guard !fresh.isEmpty else { return }
+            let (graph, imported, built) = try Self.graph(of: entry, source: source, store: store, options: options, external: external, notes: &notes)
             for destination in fresh {
-                images.append(PublishImage(source: source, destination: destination, entry: imported, manifests: graph.manifests, blobs: graph.blobs,
-                                          builtManifest: built))
+                images.append(PublishImage(source: source, destination: destination, entry: imported, manifests: graph.manifests,
+                                           blobs: graph.blobs, builtManifest: built))
+                for manifest in graph.manifests { placed[manifest.descriptor.digest, default: []].append(destination) }
             }
+        }
+        // Attachments (SPEC.md rule 3.6: entries with `dev.ferry.subject`) are placed after every
+        // image, next to what they are attached to (issue 17, item 1).
+        var attachments: [(entry: Descriptor, source: ImageReference, subject: Digest)] = []
+        for entry in index.manifests {
+            guard let source = ImageNaming.name(of: entry, repository: options.repository) ?? names.next() else {
+                unnamed.append(entry.digest.description)
+                continue
+            }
+            if let text = entry.annotations?[AnnotationKey.subject], let subject = try? Digest(parsing: text) {
+                attachments.append((entry, source, subject))
+                continue
+            }
+            guard options.filter.accepts(source.description) else { continue }
+            if let listed = options.destinationTable?[source.description] {
+                try place(entry, as: source, into: listed)
+            } else if let mapper = options.destination {
+                try place(entry, as: source, into: [try mapper.destination(for: source)])
+            }
+            // Otherwise: not selected by the images file, and no --to.
+        }
+        for attachment in attachments {
+            if let subjects = placed[attachment.subject] {
+                // Into each repository its subject went to, under its own tag (`sha256-<hex>.sig`)
+                // or digest (a referrer found through the API): the referrers API or fallback
+                // tag there then finds it. Included exactly when its subject is, whatever the
+                // filters, `--map` rules or images file say about its own name.
+                var targets: [ImageReference] = []
+                for subject in subjects {
+                    let target = subject.with(tag: attachment.source.tag, digest: attachment.source.tag == nil ? attachment.source.digest : nil)
+                    if !targets.contains(target) { targets.append(target) }
+                }
+                try place(attachment.entry, as: attachment.source, into: targets)
+            } else if store.blob(attachment.subject) == nil {
+                // What it is attached to is not in the input (an archive put together by hand):
+                // it travels by its own name, as any image would.
+                notes.append("\(attachment.source): is attached to \(attachment.subject.short), which the input does not hold; imported by its own name")
+                guard options.filter.accepts(attachment.source.description) else { continue }
+                if let listed = options.destinationTable?[attachment.source.description] {
+                    try place(attachment.entry, as: attachment.source, into: listed)
+                } else if let mapper = options.destination {
+                    try place(attachment.entry, as: attachment.source, into: [try mapper.destination(for: attachment.source)])
+                }
+            }
+            // Otherwise its subject was left out (filters, images file, --platform): so is it.
         }
         try checkDockerSide(store: store, images: images, everything: options.filter.include.isEmpty && options.filter.exclude.isEmpty && options.destinationTable == nil && notes.isEmpty)
         return (images, unnamed, store, notes)
+    }
+
+    /// The manifests and blobs `entry` needs, and the entry to push: itself, or (with
+    /// `--platform`, or an input holding only some platforms of an index) one child or a new
+    /// index of the chosen children, pushed after them (`SparseIndex`).
+    static func graph(of entry: Descriptor, source: ImageReference, store: any BlobStore, options: ImportOptions,
+                      external: [Digest: ContentIndex.BaseBlob], notes: inout [String]) throws -> (BundleGraph.Graph, Descriptor, Bool) {
+        guard let selection = try SparseIndex.select(entry, store: store, platforms: options.platforms, image: source.description) else {
+            return (try BundleGraph.walk(entry, store: store, image: source.description, external: external), entry, false)
+        }
+        // An index naming manifests the registry will not have is never pushed.
+        var graph = BundleGraph.Graph()
+        for child in selection.children {
+            let part = try BundleGraph.walk(child, store: store, image: source.description, external: external)
+            graph.manifests += part.manifests.filter { manifest in !graph.manifests.contains { $0.descriptor.digest == manifest.descriptor.digest } }
+            graph.blobs += part.blobs
+        }
+        if let index = selection.builtIndex { graph.manifests.append(index) }
+        var imported = selection.entry
+        imported.annotations = entry.annotations
+        if let note = selection.note { notes.append(note) }
+        return (graph, imported, selection.builtIndex != nil)
     }
 
     /// `--to`'s mapper, required where the input has no names an images file could select by

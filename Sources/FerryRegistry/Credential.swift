@@ -55,3 +55,20 @@ public struct ChainedCredentials: CredentialProvider {
         return nil
     }
 }
+
+/// Credentials that answer for one set of registries only (`copy --src-creds`, `--dest-creds`):
+/// a password given for the source is never offered to the destination, or to any other host.
+public struct ScopedCredentials: CredentialProvider {
+    public let registries: Set<String>
+    public let inner: any CredentialProvider
+
+    public init(registries: Set<String>, _ inner: any CredentialProvider) {
+        self.registries = registries
+        self.inner = inner
+    }
+
+    public func credential(registry: String, repository: String?) async throws -> Credential? {
+        guard registries.contains(registry) else { return nil }
+        return try await inner.credential(registry: registry, repository: repository)
+    }
+}

@@ -24,11 +24,11 @@ import Testing
         let report = try JSONDecoder().decode(Report.self, from: Data(week2.stdout.utf8))
         #expect(report.blobsFromBase >= 2 && report.baseBundles.count == 1)
 
-        let alone = try CLITests.ferry(["verify", "-q", "week2.tar"], directory: dir)
+        let alone = try CLITests.ferry(["verify", "week2.tar"], directory: dir)
         #expect(alone.status == 0 && alone.stdout.contains("not checked here"), "\(alone.stdout)\(alone.stderr)")
         let chained = try CLITests.ferry(["verify", "-q", "week2.tar", "--base", "week1.tar"], directory: dir)
         #expect(chained.status == 0, "\(chained.stdout)\(chained.stderr)")
-        let wrong = try CLITests.ferry(["verify", "-q", "week2.tar", "--base", "other.tar"], directory: dir)
+        let wrong = try CLITests.ferry(["verify", "week2.tar", "--base", "other.tar"], directory: dir)
         #expect(wrong.status == 76, "\(wrong.stdout)\(wrong.stderr)")
         #expect(wrong.stdout.contains("missing-blob"), "\(wrong.stdout)")
         let layout = try CLITests.ferry(["export"] + os + ["-o", "layout/", "--since", "week1.tar"], directory: dir)

@@ -25,7 +25,7 @@ import Testing
         let dir = NSTemporaryDirectory() + "ferry-verify-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let run = try CLITests.ferry(["verify", "-q", "--format", format, try Self.bundle(damaged: damaged, in: dir)])
+        let run = try CLITests.ferry(["verify", "--format", format, try Self.bundle(damaged: damaged, in: dir)])
         #expect(run.status == status, "\(run.stderr)")
         #expect(run.stdout.contains(expected), "\(run.stdout)")
         #expect(run.stdout.contains("sha256:d310b035cc6b2543a749a18228f5e0129c0165b11cf0300440637221ec9f46d4"))
@@ -33,6 +33,11 @@ import Testing
             #expect(run.stdout.contains("docker.io/library/nginx:1.27") && run.stdout.contains("quay.io/example/tool:2.1"))
             #expect(run.stderr.contains("ferry: error:"))
         }
+        // -q (issue 17): nothing but errors; the exit status is the same, JSON still prints.
+        let quiet = try CLITests.ferry(["verify", "-q", "--format", format, try Self.bundle(damaged: damaged, in: dir)])
+        #expect(quiet.status == status)
+        #expect(format == "json" ? quiet.stdout.contains(expected) : quiet.stdout.isEmpty, "\(quiet.stdout)")
+        #expect(damaged ? quiet.stderr.contains("ferry: error:") : quiet.stderr.isEmpty, "\(quiet.stderr)")
     }
 
     @Test func notAnArchiveExits65() throws {

@@ -1,0 +1,77 @@
+import FerryCore
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// Rules (issue 17, item 5, CLI manners): `-q` prints nothing but errors (a JSON result still
+/// prints); text output carries full digests and aligned columns; a rerun import says nothing
+/// was sent; a compressed bundle under a plain `.tar` name is warned about; bare `--tls-verify`
+/// means true, as in skopeo.
+@Suite(.serialized) struct OutputMannersCLITests {
+    static func scratch() throws -> String {
+        let dir = NSTemporaryDirectory() + "ferry-manners-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func quietTextAndDigests() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 91)
+        let references = corpus.images.map(\.reference)
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+
+        // Text: every image with its full digest.
+        let text = try CLITests.ferry(["export"] + references + ["-o", "a.tar"], directory: dir)
+        #expect(text.status == 0, "\(text.stderr)")
+        for image in corpus.images where !image.reference.contains(":sha256-") {
+            #expect(text.stdout.contains(image.digest), "\(image.reference) \(image.digest) not in: \(text.stdout)")
+        }
+        #expect(!text.stdout.contains("…"))
+
+        // -q: nothing on either stream; with --format json, the JSON only.
+        let quiet = try CLITests.ferry(["export"] + references + ["-o", "b.tar", "-q"], directory: dir)
+        #expect(quiet.status == 0 && quiet.stdout.isEmpty && quiet.stderr.isEmpty, "\(quiet.stdout)\(quiet.stderr)")
+        let json = try CLITests.ferry(["export"] + references + ["-o", "c.tar", "-q", "--format", "json"], directory: dir)
+        #expect(json.status == 0 && json.stderr.isEmpty)
+        #expect((try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["images"] != nil)
+
+        // Bare --tls-verify is true (and --tls-verify=false still parses).
+        for flags in [["--tls-verify"], ["--tls-verify", "false"], ["--tls-verify=false"]] {
+            let run = try CLITests.ferry(["export", references[0], "-o", "t.tar", "-q"] + flags, directory: dir)
+            #expect(run.status == 0, "\(flags): \(run.stderr)")
+        }
+
+        // A compressed stream under a .tar name is warned about; under .tar.zst it is not.
+        let zstdTar = try CLITests.ferry(["export", references[0], "-o", "z.tar", "--compress", "zstd"], directory: dir)
+        #expect(zstdTar.status == 0 && zstdTar.stderr.contains("warning: z.tar will be a zstd stream") && zstdTar.stderr.contains(".tar.zst"),
+                "\(zstdTar.stderr)")
+        let zstdNamed = try CLITests.ferry(["export", references[0], "-o", "z.tar.zst", "--compress", "zstd"], directory: dir)
+        #expect(zstdNamed.status == 0 && !zstdNamed.stderr.contains("warning"), "\(zstdNamed.stderr)")
+
+        // A rerun import says that nothing was sent, in the result and in the last log line.
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let first = try CLITests.ferry(["import", "a.tar", "--to", target.host], directory: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(!first.stdout.contains("nothing sent"), "\(first.stdout)")
+        let again = try CLITests.ferry(["import", "a.tar", "--to", target.host], directory: dir)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("images already present in the target with the same digests; nothing sent"), "\(again.stdout)")
+        #expect(again.stderr.contains("done: nothing to transfer"), "\(again.stderr)")
+
+        // The inspect table: every row's columns start where the header's do.
+        let inspect = try CLITests.ferry(["inspect", "a.tar"], directory: dir)
+        #expect(inspect.status == 0)
+        let lines = inspect.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let header = try #require(lines.first)
+        let digestColumn = try #require(header.range(of: "DIGEST")).lowerBound.utf16Offset(in: header)
+        let rows = lines.dropFirst().prefix { !$0.isEmpty }
+        #expect(rows.count >= Set(corpus.images.map(\.digest)).count, "\(inspect.stdout)")
+        for row in rows {
+            let index = row.index(row.startIndex, offsetBy: digestColumn)
+            #expect(row[index...].hasPrefix("sha256:") || row[index...].hasPrefix("-"), "\(row)")
+        }
+    }
+}
