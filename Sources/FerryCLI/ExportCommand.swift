@@ -78,6 +78,12 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .customLong("sign-key"), help: ArgumentHelp("Sign the content index with this private key (PEM, from `ferry key generate`): a ferry-index.json.sig member and an OUTPUT.sig sidecar. ferry bundle format only.", valueName: "key.pem"))
     var signKey: String?
 
+    @Flag(name: .customLong("dry-run"), help: "Resolve the images and plan the bundle, then print the images, platforms, distinct blobs, the space the output needs and the space its file system has; fetch and write nothing.")
+    var dryRun = false
+
+    @Flag(name: .customLong("force"), help: "Start even when the output's file system has less free space than the bundle needs (export checks before fetching anything).")
+    var force = false
+
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup var records: RunRecordOptions
@@ -151,6 +157,8 @@ struct ExportCommand: AsyncParsableCommand {
             options.split = splitSize.flatMap(SplitSize.parse)
             options.intendedDestinations = intended
             options.referrers = !noReferrers
+            options.dryRun = dryRun
+            options.force = force
             if !since.isEmpty { options.since = try BaseBundles.load(since.map(Self.absolute)) }
             options.compression = compress.flatMap { StreamCompressor.Kind(rawValue: $0) }.map { (kind: $0, level: compressLevel) }
             if let kind = options.compression?.kind, !outputOptions.quiet, !outputPath.hasSuffix(Self.expectedSuffix(kind)) {

@@ -62,6 +62,13 @@ enum ReportPrinter {
             for image in report.images { table.add([image.reference, image.digest, image.platforms.joined(separator: ",")]) }
             lines += table.lines.map { $0.trimmingCharacters(in: .whitespaces) }
             lines.append("")
+            if report.dryRun {
+                let free = report.bytesAvailable.map { ", and its file system has \(ByteCount.format($0)) free" + ($0 < report.bytesNeeded ?? 0 ? " (too little: export would refuse to start without --force)" : "") } ?? ""
+                lines.append("dry run: \(report.output) (\(report.format)) would need about \(ByteCount.format(report.bytesNeeded ?? 0))\(free); nothing was fetched or written")
+                lines.append("\(report.images.count) images, \(report.blobCount) distinct blobs (\(ByteCount.format(report.uniqueBytes)))\(Self.sharing(stored: report.uniqueBytes, saved: report.dedupSavedBytes))")
+                terminal.out(lines.joined(separator: "\n") + "\n")
+                return
+            }
             if let parts = report.parts {
                 lines.append("wrote \(report.output) as \(parts.count) parts (\(report.format), \(ByteCount.format(report.bytesWritten)) in all): \(parts.map { String($0.split(separator: "/").last ?? "") }.joined(separator: ", "))")
                 lines.append("part index \(report.partIndex ?? ""); check copies with: sha256sum -c \(String((report.checksums ?? "").split(separator: "/").last ?? ""))")

@@ -85,6 +85,20 @@ public enum FileSystem {
     }
 
     /// Size of a regular file, or nil when it does not exist.
+    /// Bytes an ordinary user can still write on the file system holding `path` (or, when it
+    /// does not exist yet, its nearest existing parent); nil when the system cannot say.
+    public static func availableBytes(near path: String) -> Int64? {
+        var candidate = path.isEmpty ? "." : path
+        while !exists(candidate) {
+            let parent = directoryName(candidate)
+            if parent == candidate { break }
+            candidate = parent
+        }
+        var info = statvfs()
+        guard statvfs(candidate, &info) == 0 else { return nil }
+        return Int64(info.f_bavail) * Int64(info.f_frsize)
+    }
+
     public static func fileSize(_ path: String) -> Int64? {
         var st = stat()
         guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }

@@ -35,6 +35,10 @@ public struct ExportOptions: Sendable {
     /// Also bring what is attached to each image: cosign-style signature, attestation and SBOM
     /// tags and OCI 1.1 referrers (`--no-referrers` turns it off).
     public var referrers = true
+    /// Resolve and plan only: report the images, blobs and the space needed; write nothing.
+    public var dryRun = false
+    /// Start even when the output's file system looks too small (`--force`).
+    public var force = false
 
     public init(references: [ImageReference], output: Output, platforms: [Platform] = [], jobs: Int = 8, created: Date = Date()) {
         self.references = references
@@ -77,6 +81,12 @@ public struct ExportReport: Sendable, Encodable {
     public var bytesFromBase: Int64? = nil
     public var partIndex: String? = nil
     public var checksums: String? = nil
+    /// True for `--dry-run`: nothing was fetched or written.
+    public var dryRun = false
+    /// The space the output needs (with tar headers; twice the bundle with --compress) and
+    /// the space its file system had, as checked before the transfer.
+    public var bytesNeeded: Int64? = nil
+    public var bytesAvailable: Int64? = nil
 }
 
 /// `ferry export`: registries → one bundle (or layout). Resolve every image, plan one blob
@@ -114,6 +124,13 @@ public struct Exporter: Sendable {
             }
             plan.leaveOut(known: since.known, bases: since.digests)
         }
+        let needed = OutputSpace.needed(plan, output: options.output, compressed: options.compression != nil)
+        let available = FileSystem.availableBytes(near: OutputSpace.path(of: options.output))
+        if options.dryRun {
+            progress(.finished)
+            return Self.dryRunReport(plan, images: images, options: options, needed: needed, available: available)
+        }
+        if !options.force { try OutputSpace.check(needed: needed, available: available, output: options.output) }
         let destination: any ImageDestination
         let format: String
         switch options.output {
@@ -137,11 +154,7 @@ public struct Exporter: Sendable {
         let reusedLayers = plan.blobs.filter { $0.bytes == nil && present.contains($0.descriptor.digest) }.count
         var report = ExportReport(
             output: result.path, format: format, contentIndexDigest: result.contentIndexDigest?.description,
-            images: images.map { image in
-                ExportReport.Image(reference: image.name, digest: image.entry.digest.description,
-                                   mediaType: image.entry.mediaType.rawValue, platforms: image.platforms.map(\.description),
-                                   sourceDigest: image.sourceIndexDigest?.description, subject: image.subject?.description)
-            },
+            images: images.map(ExportReport.Image.init),
             blobCount: plan.blobs.count, uniqueBytes: plan.uniqueBytes, bytesWritten: result.bytesWritten,
             blobsTransferred: transferred.blobs, bytesTransferred: transferred.bytes, blobsReused: reusedLayers,
             dedupSavedBytes: plan.dedupSavedBytes,
@@ -151,11 +164,46 @@ public struct Exporter: Sendable {
             report.blobsFromBase = plan.external.count
             report.bytesFromBase = plan.external.reduce(0) { $0 + $1.size }
         }
+        report.bytesNeeded = needed
+        report.bytesAvailable = available
         if let parts = result.parts {
             report.parts = parts
             report.partIndex = BundleFiles(result.path).partIndex
             report.checksums = BundleFiles(result.path).checksums
         }
         return report
+    }
+
+    /// What the export would write, from the plan alone.
+    static func dryRunReport(_ plan: CopyPlan, images: [ResolvedImage], options: ExportOptions, needed: Int64, available: Int64?) -> ExportReport {
+        let format: String
+        switch options.output {
+        case .bundle: format = "ferry"
+        case .archive(_, let bundleFormat): format = bundleFormat.rawValue
+        case .layout: format = "oci-layout"
+        }
+        var report = ExportReport(
+            output: OutputSpace.path(of: options.output), format: format, contentIndexDigest: nil,
+            images: images.map(ExportReport.Image.init),
+            blobCount: plan.blobs.count, uniqueBytes: plan.uniqueBytes, bytesWritten: 0, blobsTransferred: 0, bytesTransferred: 0,
+            blobsReused: 0, dedupSavedBytes: plan.dedupSavedBytes,
+            omittedBlobs: Array(Set(images.flatMap { $0.omitted.map(\.digest.description) })).sorted())
+        report.dryRun = true
+        report.bytesNeeded = needed
+        report.bytesAvailable = available
+        if options.since != nil {
+            report.baseBundles = plan.baseBundles.map(\.description)
+            report.blobsFromBase = plan.external.count
+            report.bytesFromBase = plan.external.reduce(0) { $0 + $1.size }
+        }
+        return report
+    }
+}
+
+extension ExportReport.Image {
+    init(_ image: ResolvedImage) {
+        self.init(reference: image.name, digest: image.entry.digest.description, mediaType: image.entry.mediaType.rawValue,
+                  platforms: image.platforms.map(\.description), sourceDigest: image.sourceIndexDigest?.description,
+                  subject: image.subject?.description)
     }
 }

@@ -55,7 +55,13 @@ import Glibc
         defer { _ = try? Tool.run("/bin/umount", [mountPoint]) }
         try Data("previous bundle".utf8).write(to: URL(fileURLWithPath: mountPoint + "/out.tar"))
 
-        let run = try CLITests.ferry(["export"] + corpus.images.map(\.reference) + ["-o", mountPoint + "/out.tar"])
+        // Checked before anything is fetched (issue 17): refused with the sizes, exit 74.
+        let refused = try CLITests.ferry(["export"] + corpus.images.map(\.reference) + ["-o", mountPoint + "/out.tar"])
+        #expect(refused.status == 74, "\(refused.stderr)")
+        #expect(refused.stderr.contains("needs about") && refused.stderr.contains("free") && refused.stderr.contains("--force"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: mountPoint) == ["out.tar"], "nothing written")
+        // With --force it starts, and the full disk is still a clear error.
+        let run = try CLITests.ferry(["export"] + corpus.images.map(\.reference) + ["-o", mountPoint + "/out.tar", "--force"])
         #expect(run.status == 74, "\(run.stderr)")
         #expect(run.stderr.contains("No space left on device"), "\(run.stderr)")
         #expect(try String(contentsOfFile: mountPoint + "/out.tar", encoding: .utf8) == "previous bundle")

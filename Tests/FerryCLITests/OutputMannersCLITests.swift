@@ -74,4 +74,32 @@ import Testing
             #expect(row[index...].hasPrefix("sha256:") || row[index...].hasPrefix("-"), "\(row)")
         }
     }
+
+    /// Rule (issue 17): `export --dry-run` resolves and plans, prints the images, distinct blobs
+    /// and the space needed against the space free, and writes nothing.
+    @Test func exportDryRunWritesNothing() async throws {
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 92)
+        let references = corpus.images.map(\.reference)
+        let dir = try Self.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let json = try CLITests.ferry(["export"] + references + ["-o", "d.tar", "--dry-run", "--format", "json"], directory: dir)
+        #expect(json.status == 0, "\(json.stderr)")
+        struct Report: Decodable { var dryRun: Bool; var uniqueBytes: Int64; var bytesNeeded: Int64; var bytesAvailable: Int64?; var blobCount: Int; var images: [Image]
+            struct Image: Decodable { var digest: String } }
+        let report = try JSONDecoder().decode(Report.self, from: Data(json.stdout.utf8))
+        #expect(report.dryRun && report.blobCount > 0 && report.images.count >= Set(corpus.images.map(\.digest)).count)
+        #expect(report.bytesNeeded > report.uniqueBytes && (report.bytesAvailable ?? 0) > 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty, "a dry run wrote something")
+        let text = try CLITests.ferry(["export"] + references + ["-o", "d.tar", "--dry-run", "--compress", "zstd", "-q"], directory: dir)
+        #expect(text.status == 0 && text.stdout.isEmpty)
+        let shown = try CLITests.ferry(["export"] + references + ["-o", "d.tar.zst", "--dry-run", "--compress", "zstd"], directory: dir)
+        #expect(shown.stdout.contains("dry run: ") && shown.stdout.contains("would need about"), "\(shown.stdout)")
+        // The real export takes what the dry run said it would, or less.
+        let real = try CLITests.ferry(["export"] + references + ["-o", "d.tar", "--format", "json", "-q"], directory: dir)
+        struct Written: Decodable { var bytesWritten: Int64; var bytesNeeded: Int64 }
+        let written = try JSONDecoder().decode(Written.self, from: Data(real.stdout.utf8))
+        #expect(written.bytesWritten <= report.bytesNeeded && written.bytesNeeded == report.bytesNeeded)
+    }
 }
