@@ -50,6 +50,7 @@ enum ErrorReporter {
             switch error {
             case .output: return 74
             case .input, .noImages: return 65
+            case .targetIncomplete: return 76
             }
         case let error as RegistryError:
             switch error {

@@ -42,29 +42,7 @@ struct ImportCommand: AsyncParsableCommand {
     @Option(name: .customLong("to"), help: ArgumentHelp("Destination registry, optionally with a path prefix. With -f: the destination of images the file sends to \"\" (image-syncer's default registry/namespace) and of plain lists.", valueName: "registry[/prefix]"))
     var destination: String?
 
-    @Option(name: [.customShort("f"), .customLong("images-file")], help: ArgumentHelp("Apply the destination side of an image-syncer/SWR images.json|yaml or skopeo sync YAML (formats/sync-files): each image of the bundle its rules select goes to the rule's destinations (tags, regex and semver are matched against the tags the bundle carries); images it does not select are left out. A plain list selects images for --to.", valueName: "file"))
-    var imagesFile: String?
-
-    @Option(name: .customLong("flatten"), help: "Drop this many leading components of each source repository path.")
-    var flatten: Int = 0
-
-    @Option(name: .customLong("include"), help: ArgumentHelp("Import only images whose full source name matches this glob. Repeatable.", valueName: "glob"))
-    var include: [String] = []
-
-    @Option(name: .customLong("exclude"), help: ArgumentHelp("Skip images whose full source name matches this glob. Repeatable.", valueName: "glob"))
-    var exclude: [String] = []
-
-    @Option(name: .customLong("map"), help: ArgumentHelp("Exact override: the image SRC (as named in the bundle) goes to DST, a repository[:tag] under --to's registry. Repeatable.", valueName: "src=dst"))
-    var map: [String] = []
-
-    @Option(name: .customLong("name"), help: ArgumentHelp("Name for an unnamed entry of the input (in the order they appear). Repeatable.", valueName: "reference"))
-    var names: [String] = []
-
-    @Option(name: .customLong("platform"), help: ArgumentHelp("Import only these platforms of multi-platform images (os/arch[/variant], repeatable). One platform: its own manifest goes under the tag; several: a new index of them (new digest, with a warning). Without it, an index whose platforms are not all in the input (a docker save with the containerd store) is imported with the platforms it holds.", valueName: "os/arch[/variant]"))
-    var platforms: [String] = []
-
-    @Option(name: .customLong("repository"), help: ArgumentHelp("Repository of the entries the input names by a tag only (org.opencontainers.image.ref.name = 1.0, as Docker 25+, containerd, BuildKit and regclient write) or not at all (crane): they become REPOSITORY:TAG, or REPOSITORY@DIGEST. A full name the input carries wins.", valueName: "repository"))
-    var repository: String?
+    @OptionGroup var naming: ImportNamingOptions
 
     @Flag(name: .customLong("keep-going"), help: "Go on with the other images when one fails; report every failure at the end (exit non-zero).")
     var keepGoing = false
@@ -88,8 +66,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
-        guard destination != nil || imagesFile != nil else { throw ValidationError("give --to REGISTRY[/PREFIX] or -f IMAGES-FILE") }
-        guard flatten >= 0 else { throw ValidationError("--flatten must not be negative") }
+        guard destination != nil || naming.imagesFile != nil else { throw ValidationError("give --to REGISTRY[/PREFIX] or -f IMAGES-FILE") }
         guard LayerCompression(rawValue: layerCompression) != nil else {
             throw ValidationError("--layer-compression must be gzip, zstd or none")
         }
@@ -105,39 +82,17 @@ struct ImportCommand: AsyncParsableCommand {
                 }
                 return size
             }
-            let mapper = try destination.map { try DestinationMapper(to: $0, flatten: flatten, map: map) }
-            let entryNames = try names.map { try ImageReference(parsing: $0) }
-            let file = try imagesFile.map { try ExportInputFile.load(path: $0) }
-            var table: [String: [ImageReference]]?
-            // With -f the input is opened first (its names select the images) and then imported
-            // as it is: a compressed bundle is decompressed once, not twice.
-            var opened: ImportInput?
-            if let file {
-                let input = try await ImportInput.open(ExportCommand.absolute(input))
-                opened = input
-                table = try await ImportDestinations.table(file: file, input: input, mapper: mapper,
-                                                           terminal: terminal, quiet: outputOptions.quiet, logger: logger)
-            }
-            var targets = Set(mapper.map { [$0.registry] } ?? [])
-            for references in (table ?? [:]).values { targets.formUnion(references.map(\.registry)) }
+            let (named, opened, targets) = try await naming.resolve(input: ExportCommand.absolute(input), destination: destination,
+                                                                    terminal: terminal, quiet: outputOptions.quiet, logger: logger)
             let client = try registry.makeClient(registries: targets, jobs: jobs, logger: logger)
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
             let importer = Importer(client: client, progress: renderer.handle)
-            var options = ImportOptions(
-                input: ExportCommand.absolute(input), destination: mapper,
-                filter: ImageFilter(include: include, exclude: exclude), dryRun: dryRun, jobs: jobs, chunkSize: chunk,
-                layerCompression: LayerCompression(rawValue: layerCompression) ?? .gzip)
-            options.names = entryNames
-            options.platforms = try platforms.map { try Platform(parsing: $0) }
-            if let repository {
-                // A tag would sit in the last path component; "registry:5000/team/app" has none.
-                guard !repository.contains("@"), repository.split(separator: "/").last?.contains(":") != true else {
-                    throw ValidationError("--repository takes a repository without tag or digest, like team/app or registry.local/team/app")
-                }
-                options.repository = try ImageReference(parsing: repository)
-            }
+            var options = named
+            options.dryRun = dryRun
+            options.jobs = jobs
+            options.chunkSize = chunk
+            options.layerCompression = LayerCompression(rawValue: layerCompression) ?? .gzip
             options.keepGoing = keepGoing
-            options.destinationTable = table
             let report = try await importer.run(options, opened: opened)
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.result, terminal: terminal)

@@ -1,8 +1,10 @@
 import ArgumentParser
 import FerryCore
 import FerryFormat
+import FerryOperations
 import FerryVerify
 import Foundation
+import Logging
 
 /// `ferry verify`: proves a bundle is complete and untouched.
 struct VerifyCommand: AsyncParsableCommand {
@@ -35,9 +37,16 @@ struct VerifyCommand: AsyncParsableCommand {
         with the one `ferry export` printed, or pass that one with \
         --content-index-digest and ferry compares them.
 
+        After an import, --registry REGISTRY[/PREFIX] (with import's naming options: \
+        --flatten, --map, --include, --exclude, -f, --name, --repository, --platform) checks the \
+        target instead: every image the import would have pushed must be there with the same \
+        digest, every manifest by digest, every blob by HEAD, every tag by the hash of the \
+        manifest it names. What is missing is named per image.
+
         Exit codes:
           0   everything checks out
-          76  damage found (the report is printed on stdout first)
+          76  damage found (the report is printed on stdout first); with
+              --registry: an image is missing or different in the target
           65  not an image archive ferry can read (not a tar, no index.json
               nor manifest.json); gzip, zstd, xz and bzip2 inputs are read
           74  the input cannot be read (I/O error)
@@ -46,6 +55,7 @@ struct VerifyCommand: AsyncParsableCommand {
           ferry verify site-a.tar
           ferry verify site-a.tar --content-index-digest sha256:d310b035…
           ferry verify mirror/ --format json
+          ferry verify site-a.tar --registry registry.dc2.local:5000/mirror --flatten 1
         """
     )
 
@@ -65,16 +75,31 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .customLong("base"), help: ArgumentHelp("For an incremental bundle (export --since): a base bundle, or its ferry-index.json, that must carry every blob this bundle leaves out (repeatable, for a chain). Without it, verify checks the bundle itself and lists what it takes from its bases.", valueName: "bundle"))
     var base: [String] = []
 
+    @Option(name: .customLong("registry"), help: ArgumentHelp("Check this registry against the bundle instead of the bundle's bytes: every image, named as `ferry import --to REGISTRY[/PREFIX]` with the same naming options would name it, must be there with the same digest (every manifest by digest, every blob by HEAD, every tag by its manifest's hash). Exit 76 when any is missing or different.", valueName: "registry[/prefix]"))
+    var targetRegistry: String?
+
+    @OptionGroup(title: "Naming (with --registry, as for import)") var naming: ImportNamingOptions
+    @OptionGroup(title: "Registry access (with --registry)") var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        if targetRegistry == nil {
+            let naming = [self.naming.imagesFile != nil, self.naming.flatten != 0, !self.naming.include.isEmpty, !self.naming.exclude.isEmpty,
+                          !self.naming.map.isEmpty, !self.naming.names.isEmpty, !self.naming.platforms.isEmpty, self.naming.repository != nil]
+            guard !naming.contains(true) else { throw ValidationError("-f, --flatten, --include, --exclude, --map, --name, --platform and --repository name images in a registry: they go with --registry") }
+        } else {
+            guard contentIndexDigest == nil, key == nil, base.isEmpty else {
+                throw ValidationError("--registry checks a registry against the bundle; --content-index-digest, --key and --base check the bundle itself (run verify twice)")
+            }
+        }
     }
 
     func run() async throws {
         let terminal = Terminal()
         let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
         do {
+            if let targetRegistry { return try await checkRegistry(targetRegistry, terminal: terminal, logger: logger) }
             let expected = try contentIndexDigest.map { try Digest(parsing: $0) }
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
             let verifier = BundleVerifier(progress: renderer.handle)
@@ -150,5 +175,39 @@ enum VerifyReportPrinter {
     static func line(_ problem: VerificationProblem) -> String {
         let images = problem.affectedImages.isEmpty ? "" : "; images: \(problem.affectedImages.joined(separator: ", "))"
         return "\(problem.kind.rawValue): \(problem.message)\(images)"
+    }
+}
+
+extension VerifyCommand {
+    /// `--registry`: the target against the bundle (issue 17, item 3).
+    func checkRegistry(_ target: String, terminal: Terminal, logger: Logger) async throws {
+        let (options, opened, targets) = try await naming.resolve(input: ExportCommand.absolute(input), destination: target,
+                                                                  terminal: terminal, quiet: outputOptions.quiet, logger: logger)
+        var checking = options
+        checking.jobs = jobs * 4  // HEAD requests: small, and mostly waiting
+        let client = try registry.makeClient(registries: targets, jobs: checking.jobs, logger: logger)
+        let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
+        let report = try await RegistryChecker(client: client, progress: renderer.handle).run(checking, opened: opened)
+        renderer.finish()
+        if let format = outputOptions.result {
+            switch format {
+            case .json: try ReportPrinter.json(report, terminal: terminal)
+            case .text:
+                var table = TextTable()
+                for image in report.images { table.add([image.ok ? "ok" : "MISSING", image.destination, image.digest]) }
+                var lines = table.lines
+                for image in report.images where !image.ok {
+                    lines += image.problems.map { "\(image.destination): \($0)" }
+                }
+                for entry in report.unnamed { lines.append("(unnamed) \(entry): not checked") }
+                let complete = report.images.filter(\.ok).count
+                lines.append("")
+                lines.append("\(complete) of \(report.images.count) images in \(target) as the bundle has them; \(report.manifestsChecked) manifests, \(report.blobsChecked) blobs, \(report.tagsChecked) tags checked")
+                terminal.out(lines.joined(separator: "\n") + "\n")
+            }
+        }
+        guard report.ok else {
+            throw FerryOperationsError.targetIncomplete(registry: target, missing: report.images.filter { !$0.ok }.count, total: report.images.count)
+        }
     }
 }

@@ -8,6 +8,9 @@ public enum FerryOperationsError: Error, Sendable, CustomStringConvertible {
     /// The output cannot be written as asked.
     case output(path: String, reason: String)
     case noImages
+    /// `verify --registry`: the target lacks `missing` of the bundle's `total` images, in whole
+    /// or in part (the report names what).
+    case targetIncomplete(registry: String, missing: Int, total: Int)
 
     public var description: String {
         switch self {
@@ -15,6 +18,8 @@ public enum FerryOperationsError: Error, Sendable, CustomStringConvertible {
             return "\(path): \(reason)"
         case .noImages:
             return "no images given (pass references or -f FILE)"
+        case .targetIncomplete(let registry, let missing, let total):
+            return "\(registry): \(missing) of \(total) images of the bundle are missing or incomplete there"
         }
     }
 }

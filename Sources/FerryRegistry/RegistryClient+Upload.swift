@@ -10,9 +10,10 @@ public enum BlobTransfer: Sendable, Equatable {
 }
 
 extension RegistryClient {
-    /// HEAD `/v2/<repo>/blobs/<digest>`: does the repository already have this blob?
-    public func blobExists(registry: String, repository: String, digest: Digest) async throws -> Bool {
-        let response = try await send(registry: registry, repository: repository, push: true) { endpoint in
+    /// HEAD `/v2/<repo>/blobs/<digest>`: does the repository already have this blob? `forPush`
+    /// false asks with pull rights only (checking a registry that one may only read).
+    public func blobExists(registry: String, repository: String, digest: Digest, forPush: Bool = true) async throws -> Bool {
+        let response = try await send(registry: registry, repository: repository, push: forPush) { endpoint in
             HTTPRequest(method: .head, url: "\(endpoint.baseURL)/v2/\(repository)/blobs/\(digest)", tls: endpoint.tls)
         }
         switch response.status {
@@ -116,10 +117,10 @@ extension RegistryClient {
         return resolved + (resolved.contains("?") ? "&" : "?") + "digest=\(digest)"
     }
 
-    /// HEAD a manifest: its digest, or nil when absent.
-    public func manifestDigest(registry: String, repository: String, reference: String) async throws -> Digest? {
+    /// HEAD a manifest: its digest, or nil when absent. `forPush` as in `blobExists`.
+    public func manifestDigest(registry: String, repository: String, reference: String, forPush: Bool = true) async throws -> Digest? {
         let accept = MediaType.manifestTypes.map(\.rawValue).joined(separator: ", ")
-        let response = try await send(registry: registry, repository: repository, push: true) { endpoint in
+        let response = try await send(registry: registry, repository: repository, push: forPush) { endpoint in
             var headers = HTTPHeaders()
             headers.set("Accept", accept)
             return HTTPRequest(method: .head, url: "\(endpoint.baseURL)/v2/\(repository)/manifests/\(reference)", headers: headers, tls: endpoint.tls)
