@@ -59,9 +59,12 @@ let package = Package(
         // Moving images: resolve in a source, copy blobs into a destination, publish into a
         // registry. Knows no file format (destinations come in through FerryCore's contracts).
         .target(name: "FerryTransfer", dependencies: ["FerryCore", "FerryHTTP", "FerryRegistry"], swiftSettings: strict),
+        // Client configuration that makes clusters pull original names from the isolated
+        // registry (registries.conf, containerd hosts.toml, k3s, OpenShift mirror sets). Text only.
+        .target(name: "FerryMirrors", swiftSettings: strict),
         // The use cases: export, import, copy/sync, inspect. The only code that builds reports.
         .target(name: "FerryOperations",
-                dependencies: ["FerryCore", "FerryArchive", "FerryFormat", "FerryHTTP", "FerryRegistry", "FerryTransfer"],
+                dependencies: ["FerryCore", "FerryArchive", "FerryFormat", "FerryHTTP", "FerryMirrors", "FerryRegistry", "FerryTransfer"],
                 swiftSettings: strict),
         // Input files users already have: image-syncer / SWR auth.json and images.json|yaml,
         // skopeo sync YAML, Kubernetes manifests (issue 6). Kept out of FerryCore for Yams.
@@ -70,7 +73,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "FerryCLI",
                 dependencies: ["CFerryPortable", "FerryCore", "FerryArchive", "FerryHTTP", "FerryRegistry", "FerryFormat", "FerryVerify",
-                               "FerryTransfer", "FerryOperations", "FerryInputs",
+                               "FerryTransfer", "FerryOperations", "FerryMirrors", "FerryInputs",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
@@ -92,6 +95,8 @@ let package = Package(
                     dependencies: ["FerryFormat", "FerryArchive", "FerryCore", "FerryTestSupport"], swiftSettings: strict),
         .testTarget(name: "FerryVerifyTests",
                     dependencies: ["FerryVerify", "FerryFormat", "FerryArchive", "FerryCore", "FerryTestSupport"], swiftSettings: strict),
+        .testTarget(name: "FerryMirrorsTests",
+                    dependencies: ["FerryMirrors", "FerryTestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .testTarget(name: "FerryOperationsTests",
                     dependencies: ["FerryOperations", "FerryVerify", "FerryFormat", "FerryTransfer", "FerryArchive", "FerryRegistry",
                                    "FerryHTTP", "FerryCore", "FerryTestSupport"],
