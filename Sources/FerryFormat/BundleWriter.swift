@@ -233,7 +233,9 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     private func fixedMetadata(_ plan: CopyPlan) throws -> [(String, [UInt8])] {
         var members: [(String, [UInt8])] = []
         if format != .dockerArchive {
-            let entries = plan.images.map(BundleMetadata.indexEntry)
+            // A ferry bundle lists attachments in its content index only (SPEC.md §13), so the
+            // plain loaders see images alone; an oci-archive has nowhere else to list them.
+            let entries = plan.images.filter { format != .ferry || $0.subject == nil }.map(BundleMetadata.indexEntry)
             members += [("oci-layout", BundleMetadata.ociLayout), ("index.json", try BundleMetadata.indexJSON(entries))]
         }
         if format != .ociArchive {

@@ -54,6 +54,38 @@ public struct ContentIndex: Codable, Sendable, Equatable {
     /// through it to the signature: swapping two images' names changes a digest here (issue 15,
     /// item 1). Absent in bundles written before it existed.
     public var members: [String: Digest]? = nil
+    /// What is attached to the images (signatures, attestations, SBOMs, referrer indexes;
+    /// SPEC.md rule 3.6 and §13), in export order. Since bundle 1.1 they are listed here and not
+    /// in `index.json`: containerd's and podman's loaders take every `index.json` entry as an
+    /// image to unpack or load, and fail or fall back on artifacts (issue 17, item 2). Their blobs
+    /// are in the pool like any other. Absent when there are none, and in 1.0 bundles, which
+    /// list attachments in `index.json`.
+    public var attachments: [Attachment]? = nil
+
+    public struct Attachment: Codable, Sendable, Equatable {
+        /// The reference it was exported from (`repo:sha256-<hex>.sig`, `repo@sha256:…`).
+        public var name: String
+        public var digest: Digest
+        public var mediaType: MediaType
+        public var size: Int64
+        /// The manifest it is attached to.
+        public var subject: Digest
+
+        public init(name: String, digest: Digest, mediaType: MediaType, size: Int64, subject: Digest) {
+            self.name = name
+            self.digest = digest
+            self.mediaType = mediaType
+            self.size = size
+            self.subject = subject
+        }
+
+        /// The entry a reader walks and import pushes, named and linked as a 1.0 bundle's
+        /// `index.json` entry was.
+        public var descriptor: Descriptor {
+            Descriptor(mediaType: mediaType, digest: digest, size: size,
+                       annotations: [AnnotationKey.refName: name, AnnotationKey.containerdImageName: name, AnnotationKey.subject: subject.description])
+        }
+    }
 
     /// An incremental bundle (`--since`, SPEC.md §12): the earlier bundles it builds on, and
     /// the blobs its images need that it does not carry because those bundles did.

@@ -34,7 +34,11 @@ enum ImportPlanner {
             }
             return (images, converted.unnamed, OverlayBlobStore(base: store, extra: converted.blobs), [])
         }
-        try ContentIndex.read(from: store)?.checkPinnedMembers(of: store, indexJSON: indexBytes)
+        let contentIndex = try ContentIndex.read(from: store)
+        try contentIndex?.checkPinnedMembers(of: store, indexJSON: indexBytes)
+        // A 1.1 bundle lists its attachments in the content index (SPEC.md §13), a 1.0 bundle
+        // in index.json: read either way, they are placed by the same rule below.
+        let entries = index.manifests + (contentIndex?.attachments ?? []).map(\.descriptor)
         let external = try BaseBundles.external(of: store)
         var images: [PublishImage] = []
         var unnamed: [String] = []
@@ -71,7 +75,7 @@ enum ImportPlanner {
         // Attachments (SPEC.md rule 3.6: entries with `dev.ferry.subject`) are placed after every
         // image, next to what they are attached to (issue 17, item 1).
         var attachments: [(entry: Descriptor, source: ImageReference, subject: Digest)] = []
-        for entry in index.manifests {
+        for entry in entries {
             guard let source = ImageNaming.name(of: entry, repository: options.repository) ?? names.next() else {
                 unnamed.append(entry.digest.description)
                 continue

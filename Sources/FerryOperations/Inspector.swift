@@ -76,7 +76,9 @@ public enum Inspector {
             let external = try BaseBundles.external(of: store)
             var entries: [(name: String, entry: Descriptor, graph: BundleGraph.Graph)] = []
             var unnamed: [String] = []
-            for entry in index.manifests {
+            // Attachments of a 1.1 bundle are in its content index (SPEC.md §13).
+            let attached = (try ContentIndex.read(from: store)?.attachments ?? []).map(\.descriptor)
+            for entry in index.manifests + attached {
                 let name = ImageNaming.name(of: entry)?.description ?? entry.annotations?[AnnotationKey.refName]
                 if name == nil { unnamed.append(entry.digest.description) }
                 let graph = try BundleGraph.walk(entry, store: store, image: name ?? entry.digest.description, external: external)

@@ -124,9 +124,14 @@ public struct BundleVerifier: Sendable {
         // An index.json without entries beside manifest.json: the images are on the docker side.
         let dockerSide = dockerOnly || (indexEntries?.isEmpty == true && input.kind == .dockerArchive)
         if dockerSide { indexEntries = nil }
+        // Attachments listed in the content index (bundle 1.1) are walked like images: their
+        // blobs must be present and hash right, and they are not unreferenced.
+        let attachments = (contentIndex?.index?.attachments ?? []).map {
+            VerificationGraph.Entry(descriptor: $0.descriptor, name: $0.name)
+        }
         let entries = dockerSide
             ? try VerificationDockerManifest.roots(input, log: &log)
-            : indexEntries ?? contentIndex?.index.map(VerificationMetadata.entries(from:)) ?? []
+            : (indexEntries ?? contentIndex?.index.map(VerificationMetadata.entries(from:)) ?? []) + attachments
         let external = Dictionary((contentIndex?.index?.base?.blobs ?? []).map { ($0.digest, $0) }, uniquingKeysWith: { a, _ in a })
         let graph = VerificationGraph(entries: entries, input: input, external: external,
                                       partialIndexes: input.members[ContentIndex.memberName] == nil, log: &log)

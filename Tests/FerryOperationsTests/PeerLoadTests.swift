@@ -1,5 +1,6 @@
 import FerryCore
 import FerryFormat
+import FerryOperations
 import FerryTestSupport
 import Foundation
 import Testing
@@ -33,7 +34,7 @@ import Testing
     }
 
     /// Starts a private containerd under `dir`, imports `tar` with ctr, returns `ctr images ls`.
-    static func containerdImport(_ tar: String, dir: String) async throws -> String {
+    static func containerdImport(_ tar: String, dir: String, flags: [String] = ["--all-platforms"]) async throws -> String {
         try """
         version = 2
         root = "\(dir)/root"
@@ -53,8 +54,9 @@ import Testing
         let deadline = Date().addingTimeInterval(10)
         while !FileManager.default.fileExists(atPath: dir + "/c.sock") && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
 
+        // The native snapshotter: overlayfs is not available in every test machine's kernel.
         _ = try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "import",
-                                          "--snapshotter", "native", "--all-platforms", tar])
+                                          "--snapshotter", "native"] + flags + [tar])
         return try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "ls"])
     }
 
@@ -122,5 +124,59 @@ import Testing
         let pulled = try Self.run("/usr/bin/podman", pullRoot + ["pull", "-q", "docker-archive:\(bundle):\(legacy.reference)"])
         #expect(pulled.contains(String(legacy.manifests.first?.config.digest.dropFirst(7) ?? "?")))
         _ = try Self.run("/usr/bin/podman", pullRoot + ["pull", "-q", "docker-archive:\(bundle):@0"])
+    }
+}
+
+/// Rule (issue 17, item 2): the default bundle of signed images loads with the plain commands.
+/// Three images, each with a cosign-style signature and an SBOM referrer: `ctr images import`
+/// exits 0 and keeps every digest (before bundle 1.1 it exited 1 on the first artifact), and
+/// podman loads a one-image bundle from its OCI side, digest kept (it took the Docker side as
+/// soon as a signature made a second `index.json` entry). `ferry import` still brings every
+/// attachment, next to its image.
+@Suite(.serialized) struct SignedBundleLoadTests {
+    @Test func signedImagesLoadWithThePlainCommands() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 73)
+        let images = try ["apps/web:1.0", "apps/multi:2.0", "legacy/docker:3"].map { try #require(corpus.image($0)) }
+        var attached: [ReferrersTests.Attached] = []
+        for image in images { attached.append(try await ReferrersTests.attach(source, repository: image.repository, tag: image.tag)) }
+        let dir = "/tmp/fsig-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let report = try await ExportFixtures.export(images.map(\.reference), from: ExportFixtures.client(), to: .bundle(dir + "/signed.tar"))
+        #expect(report.images.filter { $0.subject != nil }.count == 6)
+
+        let listing = try await PeerLoadTests.containerdImport(dir + "/signed.tar", dir: dir, flags: [])
+        for image in images {
+            let line = listing.split(separator: "\n").first { $0.hasPrefix(image.reference + " ") }
+            #expect(line?.contains(image.digest) == true, "\(image.reference):\n\(listing)")
+        }
+
+        let one = dir + "/one.tar"
+        _ = try await ExportFixtures.export([images[0].reference], from: ExportFixtures.client(), to: .bundle(one))
+        let run = "/tmp/fsp-\(UInt32.random(in: 0...UInt32.max))"
+        defer { try? FileManager.default.removeItem(atPath: run) }
+        let storage = ["--storage-driver", "vfs", "--root", dir + "/proot", "--runroot", run]
+        _ = try Tool.run("/usr/bin/podman", storage + ["load", "-i", one])
+        let loaded = try Tool.run("/usr/bin/podman", storage + ["images", "--digests", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"])
+        #expect(loaded.contains("\(images[0].reference) \(images[0].digest)"), "\(loaded)")
+
+        // ferry import --map: the signature and the SBOM go where their image goes.
+        var options = ImportOptions(input: dir + "/signed.tar",
+                                    destination: try DestinationMapper(to: target.host, map: ["\(images[0].reference)=prod/web:stable"]))
+        options.jobs = 4
+        _ = try await Importer(client: ExportFixtures.client(target)).run(options)
+        let client = ExportFixtures.client(target)
+        for (image, attachment) in zip(images, attached) {
+            let repository = image.repository == "apps/web" ? "prod/web" : image.repository
+            let signature = try await client.fetchManifest(try ImageReference(parsing: "\(target.host)/\(repository):\(attachment.signatureTag)"))
+            #expect(signature.digest == attachment.signatureDigest)
+            let fallback = try await client.fetchManifest(try ImageReference(parsing: "\(target.host)/\(repository):\(attachment.fallbackTag)"))
+            guard case .index(let index) = try fallback.parse() else { Issue.record("no fallback index in \(repository)"); continue }
+            #expect(index.manifests.map(\.digest).contains(attachment.referrerDigest), "\(repository)")
+        }
     }
 }

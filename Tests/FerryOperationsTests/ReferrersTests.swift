@@ -105,8 +105,12 @@ import Testing
         #expect(attached.contains { $0.reference.hasSuffix(":" + onMulti.fallbackTag) && $0.subject == multi.digest && $0.digest == onMulti.fallbackDigest.description })
         let bundle = try BundleInspection(path: dir + "/with.tar")
         #expect(bundle.blobDigests.contains(onWeb.referrerDigest.description))
-        let subjects = bundle.index.manifests.compactMap { $0.annotations?[AnnotationKey.subject] }
+        // Bundle 1.1 (SPEC.md §13): attachments are listed in the content index, linked to their
+        // subject, and index.json holds the images alone, so plain loaders see nothing else.
+        let subjects = (bundle.contentIndex.attachments ?? []).map(\.subject.description)
         #expect(Set(subjects) == [web.digest, multi.digest])
+        #expect(bundle.index.manifests.count == 2 && bundle.index.manifests.allSatisfy { $0.annotations?[AnnotationKey.subject] == nil })
+        #expect(bundle.contentIndex.images.count == 2)
         // The docker side holds container images only: no signature element.
         #expect(bundle.dockerManifest.allSatisfy { !$0.RepoTags.contains { $0.contains("sha256-") } })
         let verified = try await BundleVerifier().run(VerifyOptions(input: dir + "/with.tar"))
