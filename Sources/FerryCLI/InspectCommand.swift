@@ -64,6 +64,10 @@ extension ReportPrinter {
         lines.append("")
         lines.append("\(report.input): \(report.kind), \(report.images.count) images, \(report.blobs) distinct blobs, \(ByteCount.format(report.uniqueBytes))\(Self.sharing(stored: report.uniqueBytes, saved: report.dedupSavedBytes))")
         if let digest = report.contentIndexDigest { lines.append("content index: \(digest)") }
+        for loader in report.loaders {
+            let kept = loader.digestsKept ? "digests kept" : "new digests"
+            lines.append("\(loader.tool): \(loader.images) of \(loader.of) images, \(loader.side == "oci" ? "OCI" : "Docker") side, \(kept)\(loader.note.map { "; " + $0 } ?? "")")
+        }
         if let bases = report.baseBundles {
             lines.append("incremental: \(report.blobsFromBase ?? 0) blobs (\(ByteCount.format(report.bytesFromBase ?? 0))) are left to base bundle(s) \(bases.joined(separator: ", ")); import those first")
         }

@@ -32,6 +32,8 @@ public struct BundleInspectionReport: Sendable, Encodable {
     public var baseBundles: [String]? = nil
     public var blobsFromBase: Int? = nil
     public var bytesFromBase: Int64? = nil
+    /// What `ctr images import`, `podman load` and skopeo take from this archive.
+    public var loaders: [LoaderOutlook] = []
 }
 
 /// What `ferry inspect docker://REF` shows of a registry image (skopeo-inspect-like).
@@ -115,6 +117,11 @@ public enum Inspector {
                                                 images: images, unnamed: unnamed, blobs: sizes.count, uniqueBytes: unique,
                                                 dedupSavedBytes: images.reduce(0) { $0 + $1.size } - unique,
                                                 contentIndexDigest: contentIndex)
+            let artifacts = index.manifests.filter { $0.annotations?[AnnotationKey.subject] != nil }.count
+            let dockerElements = (store as? TarBlobStore).flatMap { tar in
+                tar.members["manifest.json"] == nil ? 0 : try? DockerManifestFile(tar).elements.count
+            } ?? 0
+            report.loaders = LoaderOutlook.outlook(entries: index.manifests.count, artifacts: artifacts, dockerElements: dockerElements)
             if let bases {
                 report.baseBundles = bases
                 report.blobsFromBase = external.count

@@ -155,8 +155,21 @@ import Testing
             #expect(line?.contains(image.digest) == true, "\(image.reference):\n\(listing)")
         }
 
+        // inspect says what each loader takes, and the loaders agree.
+        let outlook = try await Inspector.inspect(path: dir + "/signed.tar").loaders
+        #expect(outlook.first { $0.tool == "ctr images import" } == .init(tool: "ctr images import", images: 3, of: 3, side: "oci", digestsKept: true))
+        #expect(outlook.first { $0.tool == "podman load" }.map { $0.side == "docker" && !$0.digestsKept } == true, "\(outlook)")
+        // An oci-archive keeps the attachments in index.json: ctr fails, as inspect says.
+        _ = try await ExportFixtures.export(images.map(\.reference), from: ExportFixtures.client(), to: .archive(dir + "/oci.tar", .ociArchive))
+        let ociOutlook = try await Inspector.inspect(path: dir + "/oci.tar").loaders.first { $0.tool == "ctr images import" }
+        #expect(ociOutlook?.images == 0 && ociOutlook?.of == 9 && ociOutlook?.note?.contains("--no-unpack") == true, "\(String(describing: ociOutlook))")
+        try FileManager.default.createDirectory(atPath: dir + "/c2", withIntermediateDirectories: true)
+        await #expect(throws: (any Error).self) { _ = try await PeerLoadTests.containerdImport(dir + "/oci.tar", dir: dir + "/c2", flags: []) }
+
         let one = dir + "/one.tar"
         _ = try await ExportFixtures.export([images[0].reference], from: ExportFixtures.client(), to: .bundle(one))
+        let oneOutlook = try await Inspector.inspect(path: one).loaders.first { $0.tool == "podman load" }
+        #expect(oneOutlook == .init(tool: "podman load", images: 1, of: 1, side: "oci", digestsKept: true))
         let run = "/tmp/fsp-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? FileManager.default.removeItem(atPath: run) }
         let storage = ["--storage-driver", "vfs", "--root", dir + "/proot", "--runroot", run]
