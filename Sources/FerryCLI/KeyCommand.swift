@@ -26,8 +26,11 @@ struct KeyCommand: ParsableCommand {
         commandName: "key",
         abstract: "Make keys for signed bundles.",
         discussion: """
-        A bundle signed at export (--sign-key) carries an ECDSA P-256 signature over its content \
-        index, which pins every blob digest; `ferry verify --key PUB` checks it on the other side. \
+        A bundle signed at export (--sign-key) carries a signature over its content index, which \
+        pins every blob digest; `ferry verify --key PUB` checks it on the other side. New keys are \
+        Ed25519, whose signatures are deterministic, so a signed bundle is reproducible byte for \
+        byte; P-256 keys (older ferry keys, `openssl ecparam -name prime256v1`) still sign and \
+        verify, with random signatures. \
         Keep the private key on the sending side; carry the public key to the receiving side by a \
         separate, trusted route (formats/ferry-bundle/SPEC.md, "Signed bundles").
         """,

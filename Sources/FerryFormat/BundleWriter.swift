@@ -194,7 +194,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
             var layout = TarLayout()
             for (name, bytes) in fixed { try layout.append(TarMember(name: name, size: Int64(bytes.count))) }
             if format == .ferry { try layout.append(TarMember(name: ContentIndex.memberName, size: Int64(assumedSize))) }
-            if signingKey != nil { try layout.append(TarMember(name: BundleSignature.memberName, size: Int64(BundleSignature.encodedSize))) }
+            if let signingKey { try layout.append(TarMember(name: BundleSignature.memberName, size: Int64(BundleSignature.encodedSize(for: signingKey)))) }
             try layout.append(TarMember(name: "blobs", size: 0, kind: .directory))
             try layout.append(TarMember(name: "blobs/sha256", size: 0, kind: .directory))
             var slots: [Digest: TarLayout.Slot] = [:]
@@ -219,7 +219,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
                 contentIndexBytes = bytes
                 if let signingKey {
                     signatureBytes = try BundleSignature.sign(bytes, with: signingKey).encoded()
-                    guard signatureBytes.count == BundleSignature.encodedSize else {
+                    guard signatureBytes.count == BundleSignature.encodedSize(for: signingKey) else {
                         throw FerryFormatError.output(path: outputPath, reason: "signature has an unexpected length")
                     }
                 }
