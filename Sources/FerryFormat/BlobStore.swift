@@ -1,4 +1,4 @@
-package import FerryArchive
+import FerryArchive
 public import FerryCore
 
 /// Where one blob's bytes lie in a local bundle: read in place, never extracted.

@@ -1,5 +1,5 @@
-package import FerryArchive
-package import FerryCore
+import FerryArchive
+import FerryCore
 import Foundation
 
 #if canImport(Glibc)

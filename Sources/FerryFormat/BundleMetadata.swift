@@ -1,4 +1,4 @@
-package import FerryCore
+import FerryCore
 import Foundation
 
 /// The small JSON members that make a blob pool readable by every peer

@@ -1,7 +1,7 @@
 import Dispatch
-public import FerryArchive
-public import FerryCore
-public import Foundation
+import FerryArchive
+import FerryCore
+import Foundation
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-package import FerryArchive
+import FerryArchive
 package import FerryCore
 import Foundation
 

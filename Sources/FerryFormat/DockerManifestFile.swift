@@ -1,4 +1,4 @@
-package import FerryCore
+import FerryCore
 import Foundation
 
 /// The `manifest.json` of a docker-archive (`formats/docker-archive/SPEC.md`): one element per

@@ -1,4 +1,4 @@
-package import FerryArchive
+import FerryArchive
 public import FerryCore
 import Foundation
 

@@ -1,6 +1,6 @@
 public import FerryCore
 public import FerryRegistry
-package import FerryTransfer
+import FerryTransfer
 
 /// One source image and where it goes (`ferry copy SRC DST`, or one mapping of a sync file).
 public struct CopyRequest: Sendable, Equatable {

@@ -1,7 +1,7 @@
 public import FerryArchive
 public import FerryCore
 public import FerryFormat
-package import FerryTransfer
+import FerryTransfer
 public import Foundation
 
 /// What `ferry export` is asked to do.

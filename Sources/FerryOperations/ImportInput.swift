@@ -1,5 +1,5 @@
 public import FerryCore
-package import FerryFormat
+import FerryFormat
 import Foundation
 
 /// An import's input, opened once: an uncompressed tar indexed in place, a layout directory,

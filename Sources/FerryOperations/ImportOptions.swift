@@ -1,6 +1,6 @@
 public import FerryCore
 public import FerryFormat
-package import FerryTransfer
+import FerryTransfer
 
 /// What `ferry import` is asked to do.
 public struct ImportOptions: Sendable {

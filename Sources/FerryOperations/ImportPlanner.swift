@@ -1,7 +1,7 @@
-package import FerryArchive
-package import FerryCore
-package import FerryFormat
-package import FerryTransfer
+import FerryArchive
+import FerryCore
+import FerryFormat
+import FerryTransfer
 
 /// What an import will do, worked out from the input alone (no network): which entries are
 /// selected, where each goes, and every manifest and blob each needs, checked.

@@ -1,7 +1,7 @@
 public import FerryCore
-package import FerryFormat
+import FerryFormat
 public import FerryRegistry
-package import FerryTransfer
+import FerryTransfer
 
 /// `ferry import`: a bundle (or layout) into a registry, without unpacking it.
 ///

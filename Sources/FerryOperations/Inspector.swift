@@ -1,5 +1,5 @@
 public import FerryCore
-package import FerryFormat
+import FerryFormat
 public import FerryRegistry
 import Foundation
 

@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryFormat
+import FerryCore
+import FerryFormat
 import Foundation
 
 /// An input's multi-platform index whose child manifests are not all in the input, or of which

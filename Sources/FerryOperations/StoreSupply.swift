@@ -1,8 +1,8 @@
-package import FerryCore
-package import FerryFormat
-package import FerryHTTP
-package import FerryRegistry
-package import FerryTransfer
+import FerryCore
+import FerryFormat
+import FerryHTTP
+import FerryRegistry
+import FerryTransfer
 
 /// A local bundle or layout: every blob is sent from its bytes in place, hashed again as it is
 /// read.

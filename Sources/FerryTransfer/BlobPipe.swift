@@ -1,6 +1,6 @@
-package import FerryCore
-package import FerryHTTP
-package import FerryRegistry
+import FerryCore
+import FerryHTTP
+import FerryRegistry
 import Foundation
 
 #if canImport(Glibc)

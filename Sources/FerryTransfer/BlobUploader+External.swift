@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryRegistry
+import FerryCore
+import FerryRegistry
 
 extension BlobUploader {
     /// Checks the blobs an incremental bundle leaves to its base bundles (SPEC.md §12): each

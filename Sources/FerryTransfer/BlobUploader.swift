@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryRegistry
+import FerryCore
+import FerryRegistry
 
 /// Puts every blob the images need into their destination repositories, each (repository,
 /// digest) pair once, `jobs` at a time.

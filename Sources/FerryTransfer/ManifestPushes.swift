@@ -1,4 +1,4 @@
-package import FerryCore
+import FerryCore
 
 /// The manifest pushes of one import, shared by its image tasks: each (repository, digest) is
 /// checked and pushed once, and every image that needs it waits for that push to finish, so "a

@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryRegistry
+import FerryCore
+import FerryRegistry
 
 extension RegistryPublisher {
     /// Child manifests by digest, then the entry by digest, then its tag; each skipped when the

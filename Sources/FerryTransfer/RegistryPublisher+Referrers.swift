@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryRegistry
+import FerryCore
+import FerryRegistry
 import Foundation
 
 extension RegistryPublisher {

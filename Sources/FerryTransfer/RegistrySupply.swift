@@ -1,5 +1,5 @@
 public import FerryCore
-package import FerryHTTP
+import FerryHTTP
 public import FerryRegistry
 
 /// Blobs of another registry, for `ferry copy` and `ferry sync`: configs fetched while

@@ -1,5 +1,5 @@
 public import FerryCore
-package import FerryHTTP
+import FerryHTTP
 public import FerryRegistry
 
 /// Where the bytes of the blobs `BlobUploader` sends come from. The uploader decides what to

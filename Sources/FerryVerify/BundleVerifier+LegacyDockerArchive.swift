@@ -1,6 +1,6 @@
-public import FerryArchive
-public import FerryCore
-public import FerryFormat
+import FerryArchive
+import FerryCore
+import FerryFormat
 import Foundation
 
 #if canImport(Glibc)

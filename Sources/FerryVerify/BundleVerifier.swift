@@ -1,6 +1,6 @@
-public import FerryArchive
+import FerryArchive
 public import FerryCore
-public import FerryFormat
+import FerryFormat
 import Foundation
 
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryFormat
+import FerryCore
+import FerryFormat
 
 /// `ferry-index.json` against the tar and `index.json` (ferry-bundle SPEC.md 7.5, 7.7, 7.8):
 /// one row per blob member in tar order with its exact data offset and size, the media type of

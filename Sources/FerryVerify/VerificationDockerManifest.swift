@@ -1,6 +1,6 @@
-package import FerryArchive
-package import FerryCore
-package import FerryFormat
+import FerryArchive
+import FerryCore
+import FerryFormat
 import Foundation
 
 /// `manifest.json` (the docker-archive side) against `index.json` (ferry-bundle SPEC.md 7.9,

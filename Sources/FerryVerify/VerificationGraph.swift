@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryFormat
+import FerryCore
+import FerryFormat
 
 /// The image graph of an input, walked from its `index.json` entries: every index and manifest
 /// is read, hashed and parsed before its children are trusted; configs and layers are only

@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryFormat
+import FerryCore
+import FerryFormat
 
 /// Hashes blob members against the digests in their names, several at once.
 ///

@@ -1,6 +1,6 @@
-package import FerryArchive
-package import FerryCore
-package import FerryFormat
+import FerryArchive
+import FerryCore
+import FerryFormat
 import Foundation
 
 #if canImport(Glibc)

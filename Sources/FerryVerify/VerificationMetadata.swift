@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryFormat
+import FerryCore
+import FerryFormat
 import Foundation
 
 /// Reading the small JSON members `ferry verify` starts from: `oci-layout`, `index.json`,

@@ -1,5 +1,5 @@
-package import FerryCore
-package import FerryFormat
+import FerryCore
+import FerryFormat
 
 /// Which images a problem breaks, resolved to names only at the end, when the whole graph is
 /// known (a blob found damaged early may be needed by an image walked later).

@@ -1,4 +1,4 @@
-package import FerryFormat
+import FerryFormat
 /// The facts `ferry verify` established about one input (`formats/ferry-bundle/SPEC.md` §7).
 ///
 /// A report is returned whenever the input could be read, damaged or not: `ok` is true only when
