@@ -32,7 +32,11 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     public init(parsing text: String) throws(FerryCoreError) {
         func fail(_ reason: String) -> FerryCoreError { .invalidReference(text, reason: reason) }
         guard !text.isEmpty else { throw fail("empty reference") }
-        guard text.utf8.count <= 512 + 140 else { throw fail("too long") }
+        // Long enough for the longest canonical form the parts allow (a 253-character host with
+        // a port, a 255-character path, a tag, a sha512 digest), so a canonical form always
+        // parses again (found by FuzzReference: a 646-character reference took ":latest" and
+        // no longer fit the old 652-character limit).
+        guard text.utf8.count <= 1024 else { throw fail("too long") }
         guard !text.contains(where: { $0.isWhitespace }) else { throw fail("contains whitespace") }
         // skopeo's transport syntax (issue 15, item 20): `docker://` names a registry image, which
         // is what a reference is, so it is dropped. The other transports name local stores, which
@@ -192,6 +196,8 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
             guard !port.isEmpty, port.count <= 5, port.allSatisfy(\.isASCIIDigitCharacter) else { return false }
             host = host[..<colon]
         }
+        // A DNS name has at most 253 characters.
+        guard host.utf8.count <= 253 else { return false }
         let labels = host.split(separator: ".", omittingEmptySubsequences: false)
         return !labels.isEmpty && labels.allSatisfy { label in
             guard let first = label.first, let last = label.last, label.count <= 63 else { return false }

@@ -55,3 +55,25 @@ import Testing
         #expect(back == reference)
     }
 }
+
+/// Rule (found by FuzzReference): a reference's canonical form always parses back to it, even
+/// at the length limits, and a registry host longer than a DNS name (253 characters) is refused.
+@Suite struct ImageReferenceLimitTests {
+    @Test(arguments: [200, 253])
+    func longestHostsRoundTrip(_ length: Int) throws {
+        var host = ""
+        while host.count < length { host += host.isEmpty ? "a" : (host.count % 60 == 59 ? "." : "b") }
+        if host.hasSuffix(".") { host.removeLast(); host += "c" }
+        let path = String(repeating: "p", count: 255)
+        let reference = try ImageReference(parsing: "\(host):65535/\(path)")
+        #expect(try ImageReference(parsing: reference.description) == reference)
+    }
+
+    @Test func hostLongerThanADNSNameIsRefused() throws {
+        let labels = Array(repeating: String(repeating: "h", count: 60), count: 5).joined(separator: ".")  // 304 characters
+        #expect(throws: FerryCoreError.self) { try ImageReference(parsing: "\(labels)/app") }
+        let fuzzed = try String(contentsOf: Fixtures.url("../Tests/Fuzz/Corpus/FuzzReference/repro-long-host-canonical-form"), encoding: .utf8)
+        let parsed = try? ImageReference(parsing: fuzzed)
+        if let parsed { #expect(try ImageReference(parsing: parsed.description) == parsed) }
+    }
+}
