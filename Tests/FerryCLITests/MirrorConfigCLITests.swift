@@ -41,27 +41,11 @@ import Testing
         #expect(prefixed.status == 0 && !prefixed.stderr.contains("warning"), "\(prefixed.stderr)")
         let hosts = try String(contentsOfFile: "\(dir)/pre/certs.d/\(source.host)/hosts.toml", encoding: .utf8)
         #expect(hosts.contains("override_path = true"))
-        try """
-        version = 2
-        root = "\(dir)/croot"
-        state = "\(dir)/cstate"
-        disabled_plugins = ["io.containerd.grpc.v1.cri"]
-        [grpc]
-          address = "\(dir)/c.sock"
-        [ttrpc]
-          address = "\(dir)/c.sock.ttrpc"
-        [debug]
-          address = "\(dir)/d.sock"
-        [plugins."io.containerd.internal.v1.opt"]
-          path = "\(dir)/copt"
-        """.write(toFile: dir + "/containerd.toml", atomically: true, encoding: .utf8)
-        let containerd = try ChildProcess.launch("/usr/bin/containerd", ["--config", dir + "/containerd.toml"], logPath: dir + "/containerd.log")
-        defer { containerd.stop(grace: 5) }
-        let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: dir + "/c.sock") && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
-        let ctr = ["--address", dir + "/c.sock", "-n", "ferry"]
-        _ = try Tool.run("/usr/bin/ctr", ctr + ["images", "pull", "--hosts-dir", dir + "/pre/certs.d", "--snapshotter", "native", web.reference])
-        let listing = try Tool.run("/usr/bin/ctr", ctr + ["images", "ls"])
+        try FileManager.default.createDirectory(atPath: dir + "/c", withIntermediateDirectories: true)
+        let containerd = try await TestContainerd.start(in: dir + "/c")
+        defer { containerd.stop() }
+        _ = try containerd.ctr(["images", "pull", "--hosts-dir", dir + "/pre/certs.d", "--snapshotter", "native", web.reference])
+        let listing = try containerd.ctr(["images", "ls"])
         let line = listing.split(separator: "\n").first { $0.hasPrefix(web.reference + " ") }
         #expect(line?.contains(web.digest) == true, "\(listing)")
     }

@@ -35,29 +35,11 @@ import Testing
 
     /// Starts a private containerd under `dir`, imports `tar` with ctr, returns `ctr images ls`.
     static func containerdImport(_ tar: String, dir: String, flags: [String] = ["--all-platforms"]) async throws -> String {
-        try """
-        version = 2
-        root = "\(dir)/root"
-        state = "\(dir)/state"
-        disabled_plugins = ["io.containerd.grpc.v1.cri"]
-        [grpc]
-          address = "\(dir)/c.sock"
-        [ttrpc]
-          address = "\(dir)/c.sock.ttrpc"
-        [debug]
-          address = "\(dir)/d.sock"
-        [plugins."io.containerd.internal.v1.opt"]
-          path = "\(dir)/opt"
-        """.write(toFile: dir + "/config.toml", atomically: true, encoding: .utf8)
-        let containerd = try ChildProcess.launch("/usr/bin/containerd", ["--config", dir + "/config.toml"], logPath: dir + "/containerd.log")
-        defer { containerd.stop(grace: 5) }
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: dir + "/c.sock") && Date() < deadline { try await Task.sleep(nanoseconds: 50_000_000) }
-
+        let containerd = try await TestContainerd.start(in: dir, within: 10)
+        defer { containerd.stop() }
         // The native snapshotter: overlayfs is not available in every test machine's kernel.
-        _ = try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "import",
-                                          "--snapshotter", "native"] + flags + [tar])
-        return try Self.run("/usr/bin/ctr", ["--address", dir + "/c.sock", "-n", "ferry", "images", "ls"])
+        _ = try containerd.ctr(["images", "import", "--snapshotter", "native"] + flags + [tar])
+        return try containerd.ctr(["images", "ls"])
     }
 
     /// Rule (issue 4): --bundle-format oci-archive is a pure OCI layout tar that containerd and
