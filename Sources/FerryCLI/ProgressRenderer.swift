@@ -49,13 +49,10 @@ final class ProgressRenderer: @unchecked Sendable {
         case .resolved(let image, let digest, let platforms):
             let platformText = platforms.isEmpty ? "" : " [\(platforms.map(\.description).joined(separator: ", "))]"
             logger.info("resolved \(image) \(digest)\(platformText)")
-            let line: String? = lock.withLock {
+            if let line = lock.withLock({ () -> String? in
                 imagesResolved += 1
-                guard Date().timeIntervalSince(lastPlainLine) >= 10 else { return nil }
-                lastPlainLine = Date()
-                return summaryLocked()
-            }
-            if let line { plain(line) }
+                return periodicSummaryLocked()
+            }) { plain(line) }
         case .warning(let message):
             if enabled { terminal.err("ferry: warning: \(message)\n") }
         case .note(let message):
@@ -85,11 +82,9 @@ final class ProgressRenderer: @unchecked Sendable {
         case .bytes(let count):
             lock.withLock { doneBytes += count }
         case .blobFinished(let digest, let size):
-            let line: String? = lock.withLock {
+            let line = lock.withLock { () -> String? in
                 blobsDone += 1
-                guard Date().timeIntervalSince(lastPlainLine) >= 10 else { return nil }
-                lastPlainLine = Date()
-                return summaryLocked()
+                return periodicSummaryLocked()
             }
             logger.debug("verified \(digest) (\(size) bytes)")
             if let line { plain(line) }
@@ -105,6 +100,13 @@ final class ProgressRenderer: @unchecked Sendable {
     private func plain(_ line: String) {
         guard enabled, !terminal.stderrIsTerminal else { return }
         terminal.err("ferry: \(line)\n")
+    }
+
+    /// The summary, at most every 10 seconds (nil in between): the plain lines off a terminal.
+    private func periodicSummaryLocked() -> String? {
+        guard Date().timeIntervalSince(lastPlainLine) >= 10 else { return nil }
+        lastPlainLine = Date()
+        return summaryLocked()
     }
 
     private func summaryLocked() -> String {
