@@ -50,10 +50,8 @@ enum SparseIndex {
             return Selection(entry: child, builtIndex: nil, children: [child], leftOut: leftOut,
                              note: "\(image): \(partial); importing \(label(child)) as the image itself (digest \(child.digest.short)); left out: \(leftOut.joined(separator: ", "))")
         }
-        var stored = try index.subset(wanted, of: entry)
-        stored = StoredManifest(descriptor: Descriptor(mediaType: stored.descriptor.mediaType, digest: stored.descriptor.digest,
-                                                       size: stored.descriptor.size, annotations: entry.annotations),
-                                bytes: stored.bytes)
+        // The caller names the entry with the original entry's annotations (ImportPlanner.graph).
+        let stored = try index.subset(wanted, of: entry)
         let built = stored.descriptor
         return Selection(entry: built, builtIndex: stored, children: wanted, leftOut: leftOut,
                          note: "\(image): \(partial); wrote a new index of \(wanted.count) of them (digest \(built.digest.short), not \(entry.digest.short)); left out: \(leftOut.joined(separator: ", "))")
