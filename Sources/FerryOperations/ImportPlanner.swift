@@ -72,6 +72,16 @@ enum ImportPlanner {
                 for manifest in graph.manifests { placed[manifest.descriptor.digest, default: []].append(destination) }
             }
         }
+        /// Places an image by its own name: when the filters accept it, where the images file
+        /// sends it, else where `--to` does (neither: it is not selected).
+        func placeByName(_ entry: Descriptor, as source: ImageReference) throws {
+            guard options.filter.accepts(source.description) else { return }
+            if let listed = options.destinationTable?[source.description] {
+                try place(entry, as: source, into: listed)
+            } else if let mapper = options.destination {
+                try place(entry, as: source, into: [try mapper.destination(for: source)])
+            }
+        }
         // Attachments (SPEC.md rule 3.6: entries with `dev.ferry.subject`) are placed after every
         // image, next to what they are attached to (issue 17, item 1).
         var attachments: [(entry: Descriptor, source: ImageReference, subject: Digest)] = []
@@ -84,13 +94,7 @@ enum ImportPlanner {
                 attachments.append((entry, source, subject))
                 continue
             }
-            guard options.filter.accepts(source.description) else { continue }
-            if let listed = options.destinationTable?[source.description] {
-                try place(entry, as: source, into: listed)
-            } else if let mapper = options.destination {
-                try place(entry, as: source, into: [try mapper.destination(for: source)])
-            }
-            // Otherwise: not selected by the images file, and no --to.
+            try placeByName(entry, as: source)
         }
         for attachment in attachments {
             if let subjects = placed[attachment.subject] {
@@ -108,12 +112,7 @@ enum ImportPlanner {
                 // What it is attached to is not in the input (an archive put together by hand):
                 // it travels by its own name, as any image would.
                 notes.append("\(attachment.source): is attached to \(attachment.subject.short), which the input does not hold; imported by its own name")
-                guard options.filter.accepts(attachment.source.description) else { continue }
-                if let listed = options.destinationTable?[attachment.source.description] {
-                    try place(attachment.entry, as: attachment.source, into: listed)
-                } else if let mapper = options.destination {
-                    try place(attachment.entry, as: attachment.source, into: [try mapper.destination(for: attachment.source)])
-                }
+                try placeByName(attachment.entry, as: attachment.source)
             }
             // Otherwise its subject was left out (filters, images file, --platform): so is it.
         }
