@@ -13,6 +13,22 @@ public struct ExportOptions: Sendable {
         case archive(String, BundleFormat)
         /// An OCI layout directory at this path (created or added to).
         case layout(String)
+
+        /// The file or directory written.
+        public var path: String {
+            switch self {
+            case .bundle(let path), .archive(let path, _), .layout(let path): return path
+            }
+        }
+
+        /// The format's name in reports: ferry, oci-archive, docker-archive or oci-layout.
+        public var formatName: String {
+            switch self {
+            case .bundle: return "ferry"
+            case .archive(_, let format): return format.rawValue
+            case .layout: return "oci-layout"
+            }
+        }
     }
 
     public var references: [ImageReference]
@@ -125,26 +141,22 @@ public struct Exporter: Sendable {
             plan.leaveOut(known: since.known, bases: since.digests)
         }
         let needed = OutputSpace.needed(plan, output: options.output, compressed: options.compression != nil)
-        let available = FileSystem.availableBytes(near: OutputSpace.path(of: options.output))
+        let available = FileSystem.availableBytes(near: options.output.path)
         if options.dryRun {
             progress(.finished)
             return Self.dryRunReport(plan, images: images, options: options, needed: needed, available: available)
         }
         if !options.force { try OutputSpace.check(needed: needed, available: available, output: options.output) }
         let destination: any ImageDestination
-        let format: String
         switch options.output {
         case .bundle(let path):
             destination = BundleWriter(outputPath: path, created: options.created, signingKey: options.signingKey,
                                        compression: options.compression, split: options.split)
-            format = "ferry"
         case .archive(let path, let bundleFormat):
             destination = BundleWriter(outputPath: path, created: options.created, format: bundleFormat,
                                        compression: options.compression, split: options.split)
-            format = bundleFormat.rawValue
         case .layout(let path):
             destination = LayoutDestination(directory: path)
-            format = "oci-layout"
         }
         let present = try await destination.begin(plan)
         let engine = CopyEngine(source: source, destination: destination, jobs: options.jobs, progress: progress)
@@ -153,17 +165,13 @@ public struct Exporter: Sendable {
         progress(.finished)
         let reusedLayers = plan.blobs.filter { $0.bytes == nil && present.contains($0.descriptor.digest) }.count
         var report = ExportReport(
-            output: result.path, format: format, contentIndexDigest: result.contentIndexDigest?.description,
+            output: result.path, format: options.output.formatName, contentIndexDigest: result.contentIndexDigest?.description,
             images: images.map(ExportReport.Image.init),
             blobCount: plan.blobs.count, uniqueBytes: plan.uniqueBytes, bytesWritten: result.bytesWritten,
             blobsTransferred: transferred.blobs, bytesTransferred: transferred.bytes, blobsReused: reusedLayers,
             dedupSavedBytes: plan.dedupSavedBytes,
             omittedBlobs: Array(Set(images.flatMap { $0.omitted.map(\.digest.description) })).sorted())
-        if options.since != nil {
-            report.baseBundles = plan.baseBundles.map(\.description)
-            report.blobsFromBase = plan.external.count
-            report.bytesFromBase = plan.external.reduce(0) { $0 + $1.size }
-        }
+        if options.since != nil { report.recordBases(of: plan) }
         report.bytesNeeded = needed
         report.bytesAvailable = available
         if let parts = result.parts {
@@ -176,14 +184,8 @@ public struct Exporter: Sendable {
 
     /// What the export would write, from the plan alone.
     static func dryRunReport(_ plan: CopyPlan, images: [ResolvedImage], options: ExportOptions, needed: Int64, available: Int64?) -> ExportReport {
-        let format: String
-        switch options.output {
-        case .bundle: format = "ferry"
-        case .archive(_, let bundleFormat): format = bundleFormat.rawValue
-        case .layout: format = "oci-layout"
-        }
         var report = ExportReport(
-            output: OutputSpace.path(of: options.output), format: format, contentIndexDigest: nil,
+            output: options.output.path, format: options.output.formatName, contentIndexDigest: nil,
             images: images.map(ExportReport.Image.init),
             blobCount: plan.blobs.count, uniqueBytes: plan.uniqueBytes, bytesWritten: 0, blobsTransferred: 0, bytesTransferred: 0,
             blobsReused: 0, dedupSavedBytes: plan.dedupSavedBytes,
@@ -191,11 +193,7 @@ public struct Exporter: Sendable {
         report.dryRun = true
         report.bytesNeeded = needed
         report.bytesAvailable = available
-        if options.since != nil {
-            report.baseBundles = plan.baseBundles.map(\.description)
-            report.blobsFromBase = plan.external.count
-            report.bytesFromBase = plan.external.reduce(0) { $0 + $1.size }
-        }
+        if options.since != nil { report.recordBases(of: plan) }
         return report
     }
 }
@@ -205,5 +203,14 @@ extension ExportReport.Image {
         self.init(reference: image.name, digest: image.entry.digest.description, mediaType: image.entry.mediaType.rawValue,
                   platforms: image.platforms.map(\.description), sourceDigest: image.sourceIndexDigest?.description,
                   subject: image.subject?.description)
+    }
+}
+
+extension ExportReport {
+    /// An incremental export's bases and what it left to them.
+    mutating func recordBases(of plan: CopyPlan) {
+        baseBundles = plan.baseBundles.map(\.description)
+        blobsFromBase = plan.external.count
+        bytesFromBase = plan.external.reduce(0) { $0 + $1.size }
     }
 }

@@ -41,18 +41,11 @@ enum OutputSpace {
         return bytes
     }
 
-    /// Where the output goes, for the free-space question.
-    static func path(of output: ExportOptions.Output) -> String {
-        switch output {
-        case .bundle(let path), .archive(let path, _), .layout(let path): return path
-        }
-    }
-
     /// Refuses to start when the output's file system has less than `needed` free.
     static func check(needed: Int64, available: Int64?, output: ExportOptions.Output) throws {
         guard let available, needed > available else { return }
         throw FerryOperationsError.output(
-            path: path(of: output),
+            path: output.path,
             reason: "needs about \(ByteCount.format(needed)), and its file system has \(ByteCount.format(available)) free; free some space, write elsewhere, or pass --force to try anyway")
     }
 }
