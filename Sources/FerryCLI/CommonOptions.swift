@@ -54,13 +54,7 @@ struct RegistryOptions: ParsableArguments {
     func credentials(registries: Set<String>, fileProviders: [any CredentialProvider] = []) throws -> any CredentialProvider {
         var providers: [any CredentialProvider] = []
         if let creds {
-            guard let credential = Credential(userColonPassword: creds) else {
-                throw ValidationError("--creds must be user:password")
-            }
-            guard registries.count <= 1 else {
-                throw ValidationError("--creds would send one password to several registries (\(registries.sorted().joined(separator: ", "))); use --authfile")
-            }
-            providers.append(StaticCredentials(credential))
+            providers.append(StaticCredentials(try Self.password(creds, flag: "--creds", registries: registries, instead: "--authfile")))
         }
         providers += fileProviders
         let environment = ProcessInfo.processInfo.environment
@@ -71,6 +65,16 @@ struct RegistryOptions: ParsableArguments {
             }
         }
         return ChainedCredentials(providers)
+    }
+
+    /// A `user:password` option's credential, for one registry only: a password is never
+    /// offered to several registries (`instead` names the option that can serve them).
+    static func password(_ text: String, flag: String, registries: Set<String>, instead: String) throws -> Credential {
+        guard let credential = Credential(userColonPassword: text) else { throw ValidationError("\(flag) must be user:password") }
+        guard registries.count <= 1 else {
+            throw ValidationError("\(flag) would send one password to several registries (\(registries.sorted().joined(separator: ", "))); use \(instead)")
+        }
+        return credential
     }
 
     func makeClient(registries: Set<String>, jobs: Int, logger: Logger,

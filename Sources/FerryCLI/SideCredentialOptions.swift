@@ -22,13 +22,10 @@ struct SideCredentialOptions: ParsableArguments {
     /// registry: a side with several (a sync file naming several sources) takes an auth file.
     func providers(sources: Set<String>, destinations: Set<String>) throws -> [any CredentialProvider] {
         var providers: [any CredentialProvider] = []
-        for (flag, creds, file, registries) in [("--src-creds", sourceCreds, sourceAuthFile, sources),
-                                                ("--dest-creds", destinationCreds, destinationAuthFile, destinations)] {
+        for (flag, creds, authFlag, file, registries) in [("--src-creds", sourceCreds, "--src-authfile", sourceAuthFile, sources),
+                                                          ("--dest-creds", destinationCreds, "--dest-authfile", destinationAuthFile, destinations)] {
             if let creds {
-                guard let credential = Credential(userColonPassword: creds) else { throw ValidationError("\(flag) must be user:password") }
-                guard registries.count <= 1 else {
-                    throw ValidationError("\(flag) would send one password to several registries (\(registries.sorted().joined(separator: ", "))); use \(flag == "--src-creds" ? "--src-authfile" : "--dest-authfile")")
-                }
+                let credential = try RegistryOptions.password(creds, flag: flag, registries: registries, instead: authFlag)
                 providers.append(ScopedCredentials(registries: registries, StaticCredentials(credential)))
             }
             if let file {
