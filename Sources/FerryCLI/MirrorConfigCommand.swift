@@ -55,16 +55,15 @@ struct MirrorConfigCommand: AsyncParsableCommand {
             let (options, opened, _) = try await naming.resolve(input: ExportCommand.absolute(input), destination: targetRegistry,
                                                                 terminal: terminal, quiet: outputOptions.quiet, logger: logger)
             let map = try await MirrorPlanner.map(options, opened: opened)
-            let files = MirrorConfig.files(map, access: MirrorAccess(insecure: insecure), origin: String(input.split(separator: "/").last ?? ""))
+            let (files, notes) = MirrorConfig.files(map, access: MirrorAccess(insecure: insecure), origin: String(input.split(separator: "/").last ?? ""))
             let directory = ExportCommand.absolute(output)
             var written: [String] = []
-            for file in files where !file.path.isEmpty {
+            for file in files {
                 let path = directory + "/" + file.path
                 try FileSystem.makeDirectories(FileSystem.directoryName(path))
                 try FileSystem.writeAtomically(Array(file.text.utf8), to: path)
                 written.append(path)
             }
-            let notes = files.flatMap(\.notes)
             if !outputOptions.quiet { for note in notes { terminal.err("ferry: warning: \(note)\n") } }
             switch outputOptions.result {
             case .json?: try ReportPrinter.json(Result(files: written, notes: notes, repositories: map.mappings.count), terminal: terminal)

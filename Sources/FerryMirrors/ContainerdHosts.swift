@@ -5,14 +5,14 @@
 /// prefix but never drop or rename path components: an upstream whose repositories were
 /// flattened or renamed gets no file, and a note says which (podman and k3s can serve them).
 public enum ContainerdHosts {
-    public static func files(_ map: MirrorMap, access: MirrorAccess, origin: String) -> [MirrorFile] {
+    /// The files, and a note for each registry that could not be written.
+    public static func files(_ map: MirrorMap, access: MirrorAccess, origin: String) -> (files: [MirrorFile], notes: [String]) {
         var files: [MirrorFile] = []
+        var notes: [String] = []
         for registry in map.sourceRegistries {
             guard let prefix = map.prefix(of: registry) else {
                 let renamed = map.mappings(from: registry).prefix(3).map { "\($0.source) → \($0.mirror)" }.joined(separator: ", ")
-                files.append(MirrorFile(path: "", text: "", notes: [
-                    "containerd: \(registry) is not written: its repositories were renamed or shortened (\(renamed)…), and hosts.toml can only add a prefix; use registries.conf or k3s rewrites, or import without --flatten/--map for containerd clients",
-                ]))
+                notes.append("containerd: \(registry) is not written: its repositories were renamed or shortened (\(renamed)…), and hosts.toml can only add a prefix; use registries.conf or k3s rewrites, or import without --flatten/--map for containerd clients")
                 continue
             }
             var host = access.url(prefix.mirrorRegistry)
@@ -29,6 +29,6 @@ public enum ContainerdHosts {
             if access.insecure { text += "  skip_verify = true\n" }
             files.append(MirrorFile(path: "certs.d/\(registry)/hosts.toml", text: text))
         }
-        return files
+        return (files, notes)
     }
 }

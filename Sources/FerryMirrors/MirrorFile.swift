@@ -4,8 +4,6 @@ import Foundation
 public struct MirrorFile: Sendable, Equatable {
     public let path: String
     public let text: String
-    /// What could not be expressed in this client's terms (said to the user, not written).
-    public var notes: [String] = []
 }
 
 /// How the mirror is reached.

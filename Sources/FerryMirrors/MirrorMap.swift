@@ -37,6 +37,9 @@ public struct MirrorMap: Sendable, Equatable {
             self.mirrorRegistry = mirrorRegistry
             self.path = path
         }
+
+        /// The mirror registry and path, as `registry[/path]`.
+        public var location: String { path.isEmpty ? mirrorRegistry : "\(mirrorRegistry)/\(path)" }
     }
 
     /// Sorted, without repeats.

@@ -6,7 +6,7 @@ public enum OpenShiftMirrorSets {
         var pairs: [(source: String, mirror: String)] = []
         for registry in map.sourceRegistries {
             if let prefix = map.prefix(of: registry) {
-                pairs.append((registry, prefix.path.isEmpty ? prefix.mirrorRegistry : "\(prefix.mirrorRegistry)/\(prefix.path)"))
+                pairs.append((registry, prefix.location))
             } else {
                 pairs += map.mappings(from: registry).map { ($0.source, $0.mirror) }
             }

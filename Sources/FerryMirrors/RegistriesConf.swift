@@ -25,7 +25,7 @@ public enum RegistriesConf {
         }
         for registry in map.sourceRegistries {
             if let prefix = map.prefix(of: registry) {
-                entry(prefix: registry, mirror: prefix.path.isEmpty ? prefix.mirrorRegistry : "\(prefix.mirrorRegistry)/\(prefix.path)")
+                entry(prefix: registry, mirror: prefix.location)
             } else {
                 for mapping in map.mappings(from: registry) { entry(prefix: mapping.source, mirror: mapping.mirror) }
             }
