@@ -95,11 +95,9 @@ extension VerificationInput {
                                BundleSignature.memberName,
                                "blobs", "blobs/sha256"]
 
-    /// `file`: the tar, or a split bundle's parts read as one (`BundleInput`).
+    /// `file`: the tar, or a split bundle's parts read as one, never compressed (`BundleInput`
+    /// decompressed it, or refused compressed parts).
     private static func tar(_ file: PositionalFile, path: String, log: inout ProblemLog) throws -> VerificationInput {
-        if let compression = try TarBlobStore.compression(of: file) {
-            throw FerryFormatError.input(path: path, reason: "is \(compression)-compressed; decompress it first and verify the tar")
-        }
         let fileSize = try file.size()
         let scanned: [ScannedTarMember]
         do {
