@@ -5,7 +5,9 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 // ---- arguments -------------------------------------------------------------------------------
 // glibc calls every ELF constructor with (argc, argv, envp) (csu/init-first.c, _dl_init), for the
@@ -19,6 +21,17 @@ __attribute__((constructor)) static void ferry_capture_arguments(int argc, char 
     if (argc > 0 && argv != NULL) {
         captured_argc = argc;
         captured_argv = argv;
+    }
+    // Without /proc, libdispatch's thread-pool monitor traps (SIGILL) at a random moment once
+    // Swift's concurrency runtime has threads, which it has before an async main runs: the
+    // check in FerryEntry could lose that race and die with signal 4 instead of exit 1 (seen in
+    // a clean-clone run). Here no thread exists yet. FerryEntry keeps the check for a C library
+    // that does not run constructors.
+    if (access("/proc/self/stat", R_OK) != 0) {
+        static const char message[] = "ferry: error: /proc is not mounted; ferry needs it (the Swift runtime's thread pool reads /proc/<tid>/stat). Mount it with: mount -t proc proc /proc\n";
+        ssize_t ignored = write(2, message, sizeof message - 1);
+        (void)ignored;
+        _exit(1);
     }
 }
 

@@ -82,7 +82,8 @@ public enum FerryEntry {
         // Swift concurrency on Linux runs on libdispatch, whose thread-pool monitor reads
         // /proc/<tid>/stat about once a second and traps (SIGILL, exit 132) when it cannot: a
         // ferry without /proc dies at a random moment, possibly halfway through a bundle. Refuse
-        // to start instead, before any worker thread exists, with the one command that fixes it.
+        // to start instead, with the one command that fixes it. CFerryPortable's constructor
+        // does so before any thread exists; this is the fallback where constructors do not run.
         guard access("/proc/self/stat", R_OK) == 0 else {
             Terminal().err("ferry: error: /proc is not mounted; ferry needs it (the Swift runtime's thread pool reads /proc/<tid>/stat). Mount it with: mount -t proc proc /proc\n")
             exit(1)
