@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "FerryFormat", targets: ["FerryFormat"]),
         .library(name: "FerryVerify", targets: ["FerryVerify"]),
         .library(name: "FerryOperations", targets: ["FerryOperations"]),
+        .library(name: "FerryPlan", targets: ["FerryPlan"]),
         .library(name: "FerryInputs", targets: ["FerryInputs"]),
     ],
     dependencies: [
@@ -62,9 +63,13 @@ let package = Package(
         // Client configuration that makes clusters pull original names from the isolated
         // registry (registries.conf, containerd hosts.toml, k3s, OpenShift mirror sets). Text only.
         .target(name: "FerryMirrors", swiftSettings: strict),
+        // Migration plans (issue 18): the plan file, shard assignment and shard selection.
+        // Pure values and arithmetic; the planning run that resolves images is a use case.
+        .target(name: "FerryPlan", dependencies: ["FerryCore"], swiftSettings: strict),
         // The use cases: export, import, copy/sync, inspect. The only code that builds reports.
         .target(name: "FerryOperations",
-                dependencies: ["FerryCore", "FerryArchive", "FerryFormat", "FerryHTTP", "FerryMirrors", "FerryRegistry", "FerryTransfer"],
+                dependencies: ["FerryCore", "FerryArchive", "FerryFormat", "FerryHTTP", "FerryMirrors", "FerryPlan", "FerryRegistry",
+                               "FerryTransfer"],
                 swiftSettings: strict),
         // Input files users already have: image-syncer / SWR auth.json and images.json|yaml,
         // skopeo sync YAML, Kubernetes manifests (issue 6). Kept out of FerryCore for Yams.
@@ -73,7 +78,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "FerryCLI",
                 dependencies: ["CFerryPortable", "FerryCore", "FerryArchive", "FerryHTTP", "FerryRegistry", "FerryFormat", "FerryVerify",
-                               "FerryTransfer", "FerryOperations", "FerryMirrors", "FerryInputs",
+                               "FerryTransfer", "FerryOperations", "FerryMirrors", "FerryInputs", "FerryPlan",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
@@ -101,6 +106,7 @@ let package = Package(
                     dependencies: ["FerryOperations", "FerryVerify", "FerryFormat", "FerryTransfer", "FerryArchive", "FerryRegistry",
                                    "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "FerryPlanTests", dependencies: ["FerryPlan", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryInputsTests",
                     dependencies: ["FerryInputs", "FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),

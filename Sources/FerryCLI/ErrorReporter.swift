@@ -5,6 +5,7 @@ import FerryFormat
 import FerryHTTP
 import FerryInputs
 import FerryOperations
+import FerryPlan
 import FerryRegistry
 import FerryTransfer
 
@@ -63,6 +64,11 @@ enum ErrorReporter {
         case let error as FerryInputsError:
             // Input files are bad input, except when listing a registry's tags failed.
             if case .tagListing(_, let underlying) = error { return code(for: underlying) }
+            return 65
+        case let error as FerryPlanError:
+            // A pinned image that no longer comes out as planned is the registry's content
+            // changing under the plan: like a digest mismatch.
+            if case .pinned = error { return 76 }
             return 65
         case is FerryHTTPError:
             return 69

@@ -3,6 +3,7 @@ import FerryArchive
 import FerryCore
 import FerryFormat
 import FerryOperations
+import FerryPlan
 import FerryRegistry
 import Foundation
 import Logging
@@ -35,6 +36,7 @@ struct ExportCommand: AsyncParsableCommand {
           ferry export docker.io/library/nginx:1.27 quay.io/org/app@sha256:… -o site-a.tar
           ferry export -f images.txt -o site-a.tar --platform linux/amd64 --jobs 8
           ferry export -f images.json --auth-syncer auth.json -o site-a.tar
+          ferry export --plan plan.json --shard 2/4 -o shard-2.tar
         """
     )
 
@@ -84,6 +86,12 @@ struct ExportCommand: AsyncParsableCommand {
     @Flag(name: .customLong("force"), help: "Start even when the output's file system has less free space than the bundle needs (export checks before fetching anything).")
     var force = false
 
+    @Option(name: .customLong("plan"), help: ArgumentHelp("Export one shard of this plan (from `ferry plan`): its images by their pinned digests, even if a tag has moved since, with the plan's platforms and attachments and its time as the bundle's `created`, so every run gives the same bytes. Needs --shard; takes no references, -f or --platform.", valueName: "plan.json"))
+    var plan: String?
+
+    @Option(name: .customLong("shard"), help: ArgumentHelp("Which shard of --plan: i/N (counted from 0), or auto to take it from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) or JOB_COMPLETION_INDEX.", valueName: "i/N|auto"))
+    var shard: String?
+
     @OptionGroup var registry: RegistryOptions
     @OptionGroup var outputOptions: OutputOptions
     @OptionGroup var records: RunRecordOptions
@@ -91,6 +99,12 @@ struct ExportCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
         guard !output.isEmpty else { throw ValidationError("--output must not be empty") }
+        guard (plan == nil) == (shard == nil) else { throw ValidationError("--plan and --shard go together") }
+        if plan != nil {
+            guard images.isEmpty, imagesFile == nil, platforms.isEmpty, !noReferrers else {
+                throw ValidationError("--plan pins the images, platforms and attachments: give no references, -f, --platform or --no-referrers with it")
+            }
+        }
         guard BundleFormat(rawValue: bundleFormat) != nil else {
             throw ValidationError("--bundle-format must be ferry, oci-archive or docker-archive")
         }
@@ -129,8 +143,12 @@ struct ExportCommand: AsyncParsableCommand {
             var references = try images.map { try ImageReference(parsing: $0) }
             // -f: a plain list, an image-syncer images file or a skopeo sync file (ExportCommand+InputFiles).
             let inputFile = try imagesFile.map { try ExportInputFile.load(path: $0) }
-            guard !references.isEmpty || inputFile?.hasRules == true || inputFile?.references.isEmpty == false else {
+            let planShard = try plan.map { try Self.loadShard(plan: $0, shard: shard ?? "") }
+            guard planShard != nil || !references.isEmpty || inputFile?.hasRules == true || inputFile?.references.isEmpty == false else {
                 throw ValidationError("no images given: pass references or -f FILE")
+            }
+            if let planShard {
+                references = try planShard.plan.images(inShard: planShard.selection.index).map { try ImageReference(parsing: $0.reference) }
             }
             let platforms = try self.platforms.map { try Platform(parsing: $0) }
             let asLayout = layout || output.hasSuffix("/")
@@ -154,6 +172,7 @@ struct ExportCommand: AsyncParsableCommand {
                     : (BundleFormat(rawValue: bundleFormat).map { $0 == .ferry ? .bundle(outputPath) : .archive(outputPath, $0) } ?? .bundle(outputPath)),
                 platforms: platforms, jobs: jobs, created: created)
             options.signingKey = signingKey
+            options.shard = planShard
             options.split = splitSize.flatMap(SplitSize.parse)
             options.intendedDestinations = intended
             options.referrers = !noReferrers
@@ -174,6 +193,13 @@ struct ExportCommand: AsyncParsableCommand {
                          logger: logger, terminal: terminal)
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }
+    }
+
+    /// The shard of `--plan` that `--shard` (or, with `auto`, the environment) names.
+    static func loadShard(plan path: String, shard text: String) throws -> PlanShard {
+        let (plan, digest) = try MigrationPlan.load(absolute(path))
+        let selection = try ShardSelection.parse(text, planShards: plan.shards.count, environment: ProcessInfo.processInfo.environment)
+        return PlanShard(plan: plan, digest: digest, selection: selection)
     }
 
     /// `SOURCE_DATE_EPOCH` makes the content index's `created` reproducible.

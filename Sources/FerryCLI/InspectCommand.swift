@@ -1,6 +1,7 @@
 import ArgumentParser
 import FerryCore
 import FerryOperations
+import FerryPlan
 import Foundation
 
 /// `ferry inspect`: what is in a bundle, or in a registry image.
@@ -13,6 +14,9 @@ struct InspectCommand: AsyncParsableCommand {
         platforms, digest, size and the bytes it shares with other images, and what the shared \
         blob pool saves. Reads the input only (no network); manifests are checked on the way.
 
+        For a plan (from `ferry plan`): its shards, their images and bytes, the bytes stored in \
+        more than one shard, and its SHA-256.
+
         For docker://REFERENCE: digest, media type, platforms of an index, or the created date, \
         platform, labels and layers of an image; --tags lists the repository's tags.
 
@@ -22,7 +26,7 @@ struct InspectCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("A bundle or layout path, or docker://REFERENCE.", valueName: "target"))
+    @Argument(help: ArgumentHelp("A bundle or layout path, a plan file, or docker://REFERENCE.", valueName: "target"))
     var target: String
 
     @Flag(name: .customLong("tags"), help: "For docker:// references: also list the repository's tags.")
@@ -40,6 +44,11 @@ struct InspectCommand: AsyncParsableCommand {
                 let client = try registry.makeClient(registries: [reference.registry], jobs: 1, logger: logger)
                 let report = try await Inspector.inspect(reference: reference, client: client, tags: tags)
                 try ReportPrinter.print(report, format: outputOptions.result, terminal: terminal)
+            } else if let plan = try Self.plan(at: ExportCommand.absolute(target)) {
+                let figures = plan.plan.figures()
+                try PlanSummary.print(PlanSummary(plan: plan.plan, path: ExportCommand.absolute(target), digest: plan.digest,
+                                                  spread: figures.spread, repositoryHash: figures.repositoryHash),
+                                      format: outputOptions.result, terminal: terminal)
             } else {
                 let report = try await Inspector.inspect(path: ExportCommand.absolute(target))
                 try ReportPrinter.print(report, format: outputOptions.result, terminal: terminal)
@@ -47,6 +56,18 @@ struct InspectCommand: AsyncParsableCommand {
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)
         }
+    }
+}
+
+extension InspectCommand {
+    /// The plan at `path`, when it is a file that starts like JSON (a bundle, archive or
+    /// layout never does); nil for anything else.
+    static func plan(at path: String) throws -> (plan: MigrationPlan, digest: Digest)? {
+        guard !FileSystem.isDirectory(path), let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let head = (try handle.read(upToCount: 64)) ?? Data()
+        guard head.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{") else { return nil }
+        return try MigrationPlan.load(path)
     }
 }
 

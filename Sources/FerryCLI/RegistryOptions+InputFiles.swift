@@ -41,4 +41,19 @@ struct InputRegistrySettings {
     }
 
     init() {}
+
+    /// These settings and another file's (`plan -f A -f B`): credentials in file order, the
+    /// insecure registries of both, one CA directory.
+    func merging(_ other: InputRegistrySettings, source: String) throws -> InputRegistrySettings {
+        var merged = self
+        merged.providers += other.providers
+        merged.insecureRegistries.formUnion(other.insecureRegistries)
+        if let directory = other.certDirectory {
+            if let mine = certDirectory, mine != directory {
+                throw InputError.file(path: source, reason: "cert-dir \(directory) differs from \(mine) of an earlier file; ferry uses one CA set per run (pass --cert-dir)")
+            }
+            merged.certDirectory = directory
+        }
+        return merged
+    }
 }

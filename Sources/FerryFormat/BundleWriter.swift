@@ -40,6 +40,8 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     let partialPath: String
     let journalPath: String
     let created: Date
+    /// Recorded in the content index: the plan and shard this bundle is (ferry format only).
+    let planOrigin: ContentIndex.PlanOrigin?
     // Set once in `begin`, read-only afterwards (hence @unchecked Sendable).
     private var file: PositionalFile?
     private var journal: BundleJournal?
@@ -53,8 +55,10 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     private var lock: FileLock?
 
     public init(outputPath: String, created: Date = Date(), format: BundleFormat = .ferry, signingKey: SigningKey? = nil,
-                compression: (kind: StreamCompressor.Kind, level: Int?)? = nil, split: SplitSize? = nil) {
+                compression: (kind: StreamCompressor.Kind, level: Int?)? = nil, split: SplitSize? = nil,
+                planOrigin: ContentIndex.PlanOrigin? = nil) {
         self.outputPath = outputPath
+        self.planOrigin = planOrigin
         self.compression = compression
         self.split = split
         self.format = format
@@ -210,6 +214,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
             let parts = split.map { PartPlan.cut(layout, maxPartSize: $0.maxPartSize) }
             var index = BundleMetadata.contentIndex(plan, offsets: offsets, created: created)
             index.parts = parts.map { ContentIndex.Parts(maxPartSize: $0.maxPartSize, sizes: $0.sizes) }
+            index.plan = planOrigin
             index.members = Dictionary(fixed.map { ($0.0, DigestHasher.digest(of: $0.1)) }, uniquingKeysWith: { a, _ in a })
             let bytes = format == .ferry ? try index.encoded() : []
             if bytes.count == assumedSize {

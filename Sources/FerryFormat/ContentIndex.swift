@@ -61,6 +61,23 @@ public struct ContentIndex: Codable, Sendable, Equatable {
     /// are in the pool like any other. Absent when there are none, and in 1.0 bundles, which
     /// list attachments in `index.json`.
     public var attachments: [Attachment]? = nil
+    /// For one shard of a migration plan (`export --plan --shard`, SPEC.md §14): the plan's
+    /// identity and the shard. Absent otherwise.
+    public var plan: PlanOrigin? = nil
+
+    public struct PlanOrigin: Codable, Sendable, Equatable {
+        /// The SHA-256 of the plan file.
+        public var digest: Digest
+        /// The shard, counted from 0, and how many the plan has.
+        public var shard: Int
+        public var shards: Int
+
+        public init(digest: Digest, shard: Int, shards: Int) {
+            self.digest = digest
+            self.shard = shard
+            self.shards = shards
+        }
+    }
 
     public struct Attachment: Codable, Sendable, Equatable {
         /// The reference it was exported from (`repo:sha256-<hex>.sig`, `repo@sha256:…`).

@@ -53,6 +53,8 @@ public struct ExportOptions: Sendable {
     public var referrers = true
     /// Resolve and plan only: report the images, blobs and the space needed; write nothing.
     public var dryRun = false
+    /// Export one shard of a migration plan instead of `references` (`--plan`, `--shard`).
+    public var shard: PlanShard? = nil
     /// Start even when the output's file system looks too small (`--force`).
     public var force = false
 
@@ -103,6 +105,9 @@ public struct ExportReport: Sendable, Encodable {
     /// the space its file system had, as checked before the transfer.
     public var bytesNeeded: Int64? = nil
     public var bytesAvailable: Int64? = nil
+    /// For one shard of a plan: the plan's SHA-256 and the shard (`i/N`).
+    public var plan: String? = nil
+    public var shard: String? = nil
 }
 
 /// `ferry export`: registries → one bundle (or layout). Resolve every image, plan one blob
@@ -117,21 +122,13 @@ public struct Exporter: Sendable {
     }
 
     public func run(_ options: ExportOptions) async throws -> ExportReport {
-        var seen = Set<String>()
-        let references = options.references.filter { seen.insert($0.description).inserted }
-        guard !references.isEmpty else { throw FerryOperationsError.noImages }
-        var images = try await ImageResolver(source: source, platforms: options.platforms, progress: progress)
-            .resolveAll(references, jobs: options.jobs)
-        for index in images.indices {
-            images[index].destinations = options.intendedDestinations[images[index].source.description] ?? []
-        }
-        if options.referrers {
-            let attached = try await AttachmentFinder(source: source, progress: progress)
-                .attachments(of: images, requested: Set(references.map(\.description)), jobs: options.jobs)
-            if !attached.isEmpty {
-                progress(.note("also exporting \(attached.count) attached artifact(s) (signatures, attestations, SBOMs, referrers); --no-referrers leaves them out"))
-            }
-            images += attached
+        let images: [ResolvedImage]
+        var created = options.created
+        if let shard = options.shard {
+            images = try await resolve(shard, jobs: options.jobs)
+            created = try shard.created()
+        } else {
+            images = try await resolveRequested(options)
         }
         var plan = CopyPlan(images: images)
         if let since = options.since {
@@ -150,10 +147,10 @@ public struct Exporter: Sendable {
         let destination: any ImageDestination
         switch options.output {
         case .bundle(let path):
-            destination = BundleWriter(outputPath: path, created: options.created, signingKey: options.signingKey,
-                                       compression: options.compression, split: options.split)
+            destination = BundleWriter(outputPath: path, created: created, signingKey: options.signingKey,
+                                       compression: options.compression, split: options.split, planOrigin: options.shard?.origin)
         case .archive(let path, let bundleFormat):
-            destination = BundleWriter(outputPath: path, created: options.created, format: bundleFormat,
+            destination = BundleWriter(outputPath: path, created: created, format: bundleFormat,
                                        compression: options.compression, split: options.split)
         case .layout(let path):
             destination = LayoutDestination(directory: path)
@@ -174,12 +171,35 @@ public struct Exporter: Sendable {
         if options.since != nil { report.recordBases(of: plan) }
         report.bytesNeeded = needed
         report.bytesAvailable = available
+        report.recordShard(options.shard)
         if let parts = result.parts {
             report.parts = parts
             report.partIndex = BundleFiles(result.path).partIndex
             report.checksums = BundleFiles(result.path).checksums
         }
         return report
+    }
+
+    /// The images asked for by reference, each as its tag names it now, and what is attached
+    /// to them.
+    func resolveRequested(_ options: ExportOptions) async throws -> [ResolvedImage] {
+        var seen = Set<String>()
+        let references = options.references.filter { seen.insert($0.description).inserted }
+        guard !references.isEmpty else { throw FerryOperationsError.noImages }
+        var images = try await ImageResolver(source: source, platforms: options.platforms, progress: progress)
+            .resolveAll(references, jobs: options.jobs)
+        for index in images.indices {
+            images[index].destinations = options.intendedDestinations[images[index].source.description] ?? []
+        }
+        if options.referrers {
+            let attached = try await AttachmentFinder(source: source, progress: progress)
+                .attachments(of: images, requested: Set(references.map(\.description)), jobs: options.jobs)
+            if !attached.isEmpty {
+                progress(.note("also exporting \(attached.count) attached artifact(s) (signatures, attestations, SBOMs, referrers); --no-referrers leaves them out"))
+            }
+            images += attached
+        }
+        return images
     }
 
     /// What the export would write, from the plan alone.
@@ -193,6 +213,7 @@ public struct Exporter: Sendable {
         report.dryRun = true
         report.bytesNeeded = needed
         report.bytesAvailable = available
+        report.recordShard(options.shard)
         if options.since != nil { report.recordBases(of: plan) }
         return report
     }

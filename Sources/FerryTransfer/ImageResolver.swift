@@ -24,14 +24,19 @@ public struct ImageResolver: Sendable {
         try await BoundedMap.run(references, width: jobs) { try await resolve($0) }
     }
 
-    public func resolve(_ reference: ImageReference) async throws -> ResolvedImage {
+    /// Resolves `reference`; with `pinned`, fetches that manifest digest instead of what the
+    /// reference's tag names today (a plan's shard), while the image keeps its name.
+    public func resolve(_ reference: ImageReference, pinned: Digest? = nil) async throws -> ResolvedImage {
         let name = reference.description
         progress(.resolving(image: name))
         let root: FetchedManifest
         do {
-            root = try await source.manifest(reference)
+            root = try await source.manifest(pinned.map { reference.with(tag: nil, digest: $0) } ?? reference)
         } catch {
-            throw FerryTransferError.image(name, doing: "fetching manifest", underlying: error)
+            throw FerryTransferError.image(name, doing: pinned.map { "fetching pinned manifest \($0)" } ?? "fetching manifest", underlying: error)
+        }
+        if let pinned, root.digest != pinned {
+            throw FerryTransferError.descriptorMismatch(image: name, digest: pinned, reason: "the source answered with \(root.digest)")
         }
         let parsed: ParsedManifest
         do {
