@@ -23,7 +23,10 @@ struct ImportCommand: AsyncParsableCommand {
         that needs it is pushed (run ferry verify first to check every byte before sending). \
         Blobs go first (skipped when the registry has them, mounted from another repository when it can), then child \
         manifests, then indexes, then tags, so a tag never points at an incomplete image. \
-        Running the same import again sends nothing.
+        Running the same import again sends nothing. For a ferry bundle, an import journal \
+        (ferry-import-<content index>.journal, beside the bundle or in --state-dir) lists every \
+        image that went through, target included; a rerun after a kill skips those without \
+        asking the registry, which matters for shards of thousands of images.
 
         Names come from the bundle (io.containerd.image.name, or a full \
         org.opencontainers.image.ref.name); the destination host comes only from --to: \
@@ -46,6 +49,12 @@ struct ImportCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("keep-going"), help: "Go on with the other images when one fails; report every failure at the end (exit non-zero).")
     var keepGoing = false
+
+    @Option(name: .customLong("state-dir"), help: ArgumentHelp("Keep the import journal in this directory (created if missing) instead of beside the bundle: for bundles on read-only media, or one shared state directory per site.", valueName: "dir"))
+    var stateDirectory: String?
+
+    @Flag(name: .customLong("no-journal"), help: "Keep no import journal: a rerun asks the registry about every image again (and still sends only what is missing).")
+    var noJournal = false
 
     @Flag(name: .customLong("dry-run"), help: "Check the input and print the plan (source → destination); send nothing.")
     var dryRun = false
@@ -70,6 +79,7 @@ struct ImportCommand: AsyncParsableCommand {
         guard LayerCompression(rawValue: layerCompression) != nil else {
             throw ValidationError("--layer-compression must be gzip, zstd or none")
         }
+        guard !(noJournal && stateDirectory != nil) else { throw ValidationError("--state-dir and --no-journal contradict each other") }
     }
 
     func run() async throws {
@@ -93,6 +103,19 @@ struct ImportCommand: AsyncParsableCommand {
             options.chunkSize = chunk
             options.layerCompression = LayerCompression(rawValue: layerCompression) ?? .gzip
             options.keepGoing = keepGoing
+            if !noJournal && !dryRun {
+                if let stateDirectory {
+                    let directory = ExportCommand.absolute(stateDirectory)
+                    do {
+                        try FileSystem.makeDirectories(directory)
+                    } catch {
+                        throw FerryOperationsError.output(path: directory, reason: "--state-dir: cannot create it: \(error)")
+                    }
+                    options.journalDirectory = directory
+                } else {
+                    options.journalDirectory = FileSystem.directoryName(ExportCommand.absolute(input))
+                }
+            }
             let report = try await importer.run(options, opened: opened)
             renderer.finish()
             try ReportPrinter.print(report, format: outputOptions.result, terminal: terminal)

@@ -28,13 +28,16 @@ enum ReportPrinter {
                 lines.append("dry run: \(report.images.count) images would be \(copied ? "copied" : "imported from \(report.input)"); nothing was sent")
             } else {
                 let sent = report.blobsUploaded + report.blobsMounted + report.manifestsPushed + report.tagsPushed
-                if sent == 0 && report.failures.isEmpty && !report.images.isEmpty {
+                if sent == 0 && report.failures.isEmpty && !report.images.isEmpty && report.imagesSkipped < report.images.count {
                     // A rerun, or a target that already had it all (issue 17: "done: images 0/302").
                     lines.append("\(report.images.count) images already present in the target with the same digests; nothing sent")
                 }
                 lines.append("\(report.images.count) images \(copied ? "copied" : "imported from \(report.input)")")
                 lines.append("blobs: \(report.blobsUploaded) uploaded (\(ByteCount.format(report.bytesUploaded))), \(report.blobsMounted) mounted, \(report.blobsSkipped) already present")
                 lines.append("manifests pushed: \(report.manifestsPushed), tags pushed: \(report.tagsPushed)")
+                if report.imagesSkipped > 0, let journal = report.journal {
+                    lines.append("\(report.imagesSkipped) of them finished by an earlier run (\(journal)): skipped without a request")
+                }
                 if !report.failures.isEmpty {
                     lines.append("FAILED: \(report.failures.count) images: \(report.failures.map(\.image).joined(separator: ", "))")
                 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import FerryCore
 import FerryFormat
 import FerryOperations
+import FerryPlan
 import FerryVerify
 import Foundation
 import Logging
@@ -41,7 +42,8 @@ struct VerifyCommand: AsyncParsableCommand {
         --flatten, --map, --include, --exclude, -f, --name, --repository, --platform) checks the \
         target instead: every image the import would have pushed must be there with the same \
         digest, every manifest by digest, every blob by HEAD, every tag by the hash of the \
-        manifest it names. What is missing is named per image.
+        manifest it names. What is missing is named per image. With --plan PLAN instead of a \
+        bundle, the target is checked against every image of the plan, each named with its shard.
 
         Exit codes:
           0   everything checks out
@@ -56,11 +58,15 @@ struct VerifyCommand: AsyncParsableCommand {
           ferry verify site-a.tar --content-index-digest sha256:d310b035…
           ferry verify mirror/ --format json
           ferry verify site-a.tar --registry registry.dc2.local:5000/mirror --flatten 1
+          ferry verify --plan plan.json --registry registry.dc2.local:5000/mirror
         """
     )
 
-    @Argument(help: ArgumentHelp("Bundle tar, oci-archive, Docker 25+ save tar, or OCI layout directory.", valueName: "input"))
-    var input: String
+    @Argument(help: ArgumentHelp("Bundle tar, oci-archive, Docker 25+ save tar, or OCI layout directory (none with --plan).", valueName: "input"))
+    var input: String?
+
+    @Option(name: .customLong("plan"), help: ArgumentHelp("With --registry: check the target against a whole plan (from `ferry plan`) instead of one bundle, after every shard was imported: every pinned image, named as import names it (--flatten, --map), with every manifest, blob and tag. Each image missing or different is named with its shard. Exit 76 when any is.", valueName: "plan.json"))
+    var plan: String?
 
     @Option(name: .customLong("content-index-digest"),
             help: ArgumentHelp("The content-index digest ferry export printed; verify fails unless ferry-index.json hashes to it.", valueName: "sha256:hex"))
@@ -84,6 +90,16 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        if plan != nil {
+            guard input == nil, targetRegistry != nil else { throw ValidationError("--plan checks a registry: give --registry REGISTRY[/PREFIX] and no input") }
+            let bundleOnly = [naming.imagesFile != nil, !naming.include.isEmpty, !naming.exclude.isEmpty, !naming.names.isEmpty,
+                              !naming.platforms.isEmpty, naming.repository != nil]
+            guard !bundleOnly.contains(true) else {
+                throw ValidationError("with --plan, the plan selects the images: of the naming options only --flatten and --map apply")
+            }
+        } else if input == nil {
+            throw ValidationError("give the bundle to verify (or --plan PLAN --registry REGISTRY)")
+        }
         if targetRegistry == nil {
             let naming = [self.naming.imagesFile != nil, self.naming.flatten != 0, !self.naming.include.isEmpty, !self.naming.exclude.isEmpty,
                           !self.naming.map.isEmpty, !self.naming.names.isEmpty, !self.naming.platforms.isEmpty, self.naming.repository != nil]
@@ -100,6 +116,7 @@ struct VerifyCommand: AsyncParsableCommand {
         let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
         do {
             if let targetRegistry { return try await checkRegistry(targetRegistry, terminal: terminal, logger: logger) }
+            guard let input else { throw ValidationError("give the bundle to verify") }
             let expected = try contentIndexDigest.map { try Digest(parsing: $0) }
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
             let verifier = BundleVerifier(progress: renderer.handle)
@@ -181,28 +198,45 @@ enum VerifyReportPrinter {
 extension VerifyCommand {
     /// `--registry`: the target against the bundle (issue 17, item 3).
     func checkRegistry(_ target: String, terminal: Terminal, logger: Logger) async throws {
-        let (options, opened, targets) = try await naming.resolve(input: ExportCommand.absolute(input), destination: target,
-                                                                  terminal: terminal, quiet: outputOptions.quiet, logger: logger)
-        var checking = options
-        checking.jobs = jobs * 4  // HEAD requests: small, and mostly waiting
-        let client = try registry.makeClient(registries: targets, jobs: checking.jobs, logger: logger)
+        let checkJobs = jobs * 4  // HEAD requests: small, and mostly waiting
         let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
-        let report = try await RegistryChecker(client: client, progress: renderer.handle).run(checking, opened: opened)
+        let report: RegistryCheckReport
+        if let plan {
+            let path = ExportCommand.absolute(plan)
+            let loaded = try MigrationPlan.load(path)
+            let mapper = try DestinationMapper(to: target, flatten: naming.flatten, map: naming.map)
+            let client = try registry.makeClient(registries: [mapper.registry], jobs: checkJobs, logger: logger)
+            report = try await RegistryChecker(client: client, progress: renderer.handle)
+                .run(plan: loaded.plan, planPath: path, destination: mapper, jobs: checkJobs)
+        } else {
+            guard let input else { throw ValidationError("give the bundle whose images --registry checks") }
+            let (options, opened, targets) = try await naming.resolve(input: ExportCommand.absolute(input), destination: target,
+                                                                      terminal: terminal, quiet: outputOptions.quiet, logger: logger)
+            var checking = options
+            checking.jobs = checkJobs
+            let client = try registry.makeClient(registries: targets, jobs: checking.jobs, logger: logger)
+            report = try await RegistryChecker(client: client, progress: renderer.handle).run(checking, opened: opened)
+        }
         renderer.finish()
         if let format = outputOptions.result {
             switch format {
             case .json: try ReportPrinter.json(report, terminal: terminal)
             case .text:
                 var table = TextTable()
-                for image in report.images { table.add([image.ok ? "ok" : "MISSING", image.destination, image.digest]) }
+                for image in report.images {
+                    table.add([image.ok ? "ok" : "MISSING", image.destination, image.digest] + (image.shard.map { ["shard \($0)"] } ?? []))
+                }
                 var lines = table.lines
                 for image in report.images where !image.ok {
-                    lines += image.problems.map { "\(image.destination): \($0)" }
+                    let carrier = image.shard.map { " (in shard \($0)'s bundle)" } ?? ""
+                    lines += image.problems.map { "\(image.destination)\(carrier): \($0)" }
                 }
                 for entry in report.unnamed { lines.append("(unnamed) \(entry): not checked") }
                 let complete = report.images.filter(\.ok).count
                 lines.append("")
-                lines.append("\(complete) of \(report.images.count) images in \(target) as the bundle has them; \(report.manifestsChecked) manifests, \(report.blobsChecked) blobs, \(report.tagsChecked) tags checked")
+                lines.append("\(complete) of \(report.images.count) images in \(target) as the \(plan == nil ? "bundle" : "plan") has them; \(report.manifestsChecked) manifests, \(report.blobsChecked) blobs, \(report.tagsChecked) tags checked")
+                let shards = Set(report.images.filter { !$0.ok }.compactMap(\.shard)).sorted()
+                if !shards.isEmpty { lines.append("import again the bundle(s) of shard(s) \(shards.map(String.init).joined(separator: ", "))") }
                 terminal.out(lines.joined(separator: "\n") + "\n")
             }
         }

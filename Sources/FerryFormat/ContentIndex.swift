@@ -139,6 +139,13 @@ public struct ContentIndex: Codable, Sendable, Equatable {
         return try decode(try tar.resolve(memberName).readAll(limit: 256 << 20))
     }
 
+    /// The SHA-256 of the content index of a ferry bundle read in place (its identity), or nil
+    /// for any other input.
+    package static func digest(in store: any BlobStore) throws -> Digest? {
+        guard let tar = store as? TarBlobStore, tar.members[memberName] != nil else { return nil }
+        return DigestHasher.digest(of: try tar.resolve(memberName).readAll(limit: 256 << 20))
+    }
+
     /// SPEC.md 3.7: the metadata members a reader takes image names from hash to the digests
     /// this index pins. Import checks this before it reads a single name, so a bundle whose
     /// names were swapped after it was made (and signed) is refused, not pushed under the other

@@ -8,7 +8,7 @@ public enum FerryOperationsError: Error, Sendable, CustomStringConvertible {
     /// The output cannot be written as asked.
     case output(path: String, reason: String)
     case noImages
-    /// `verify --registry`: the target lacks `missing` of the bundle's `total` images, in whole
+    /// `verify --registry`: the target lacks `missing` of the `total` images checked (a bundle's or a plan's), in whole
     /// or in part (the report names what).
     case targetIncomplete(registry: String, missing: Int, total: Int)
 
@@ -19,7 +19,7 @@ public enum FerryOperationsError: Error, Sendable, CustomStringConvertible {
         case .noImages:
             return "no images given (pass references or -f FILE)"
         case .targetIncomplete(let registry, let missing, let total):
-            return "\(registry): \(missing) of \(total) images of the bundle are missing or incomplete there"
+            return "\(registry): \(missing) of \(total) images checked are missing or incomplete there"
         }
     }
 }

@@ -27,6 +27,8 @@ public struct ImportOptions: Sendable {
     public var platforms: [Platform] = []
     /// Go on with the other images when one fails, and report every failure at the end.
     public var keepGoing = false
+    /// Where the import journal of a ferry bundle goes (`ImportJournal`): nil for none.
+    public var journalDirectory: String? = nil
 
     public init(input: String, destination: DestinationMapper?, filter: ImageFilter = ImageFilter(), dryRun: Bool = false,
                 jobs: Int = 8, chunkSize: Int64? = nil, layerCompression: LayerCompression = .gzip) {
@@ -69,6 +71,10 @@ public struct ImportReport: Sendable, Encodable {
     public var manifestsPushed: Int
     public var tagsPushed: Int
     public var failures: [Failure] = []
+    /// Images an earlier run finished, by the import journal: skipped without a request.
+    public var imagesSkipped = 0
+    /// The import journal, when one was kept.
+    public var journal: String? = nil
     /// The errors behind `failures`, for exit codes (not encoded).
     public var errors: [any Error] = []
 
@@ -105,6 +111,6 @@ public struct ImportReport: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case input, dryRun, images, unnamed, blobsUploaded, blobsMounted, blobsSkipped, bytesUploaded,
-             manifestsPushed, tagsPushed, failures
+             manifestsPushed, tagsPushed, failures, imagesSkipped, journal
     }
 }

@@ -2,6 +2,7 @@ public import FerryCore
 import FerryFormat
 public import FerryRegistry
 import FerryTransfer
+import Foundation
 
 /// `ferry import`: a bundle (or layout) into a registry, without unpacking it.
 ///
@@ -38,12 +39,47 @@ public struct Importer: Sendable {
             }
             throw FerryOperationsError.input(path: options.input, reason: "no image of the input was selected for import")
         }
-        progress(.imagesPlanned(images.count))
-
-        let outcome = try await RegistryPublisher(client: client, progress: progress)
-            .publish(images, from: StoreSupply(store: store), chunkSize: options.chunkSize, jobs: options.jobs, keepGoing: options.keepGoing)
-        report.add(outcome)
+        let journal = try await openJournal(options, store: store)
+        var pending = images
+        if let journal {
+            report.journal = journal.path
+            pending = images.filter { !journal.isFinished($0) }
+            report.imagesSkipped = images.count - pending.count
+            if report.imagesSkipped > 0 {
+                progress(.note("\(report.imagesSkipped) of \(images.count) image(s) were finished by an earlier run (\(journal.path)): skipped"))
+            }
+        }
+        progress(.imagesPlanned(pending.count))
+        let publisher = RegistryPublisher(client: client, progress: progress)
+        let supply = StoreSupply(store: store)
+        // With a journal, images go a batch at a time and each finished batch is written down,
+        // so a killed run loses at most one batch. Without one, all go at once.
+        let batch = journal == nil ? max(pending.count, 1) : Self.journalBatch
+        for start in stride(from: 0, to: pending.count, by: batch) {
+            let group = Array(pending[start..<min(start + batch, pending.count)])
+            let outcome = try await publisher.publish(group, from: supply, chunkSize: options.chunkSize, jobs: options.jobs,
+                                                      keepGoing: options.keepGoing)
+            report.add(outcome)
+            let failed = Set(outcome.failures.map(\.image))
+            try journal?.record(group.filter { !failed.contains($0.destination.description) })
+        }
         progress(.finished)
         return report
+    }
+
+    /// Images published between two journal writes.
+    static let journalBatch = 64
+
+    /// The journal of a ferry bundle (other inputs have no content index to key it by), in
+    /// `options.journalDirectory`. A directory that cannot be written (a DVD) means no journal,
+    /// with a warning: the import itself does not need one.
+    func openJournal(_ options: ImportOptions, store: any BlobStore) async throws -> ImportJournal? {
+        guard let directory = options.journalDirectory,
+              let contentIndex = try await Blocking.run({ try ContentIndex.digest(in: store) }) else { return nil }
+        guard access(directory, W_OK) == 0 else {
+            progress(.warning("\(directory) is not writable: no import journal, so a rerun asks the registry about every image again (--state-dir DIR keeps it elsewhere)"))
+            return nil
+        }
+        return try ImportJournal.open(directory: directory, contentIndex: contentIndex)
     }
 }

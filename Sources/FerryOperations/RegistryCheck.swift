@@ -13,6 +13,8 @@ public struct RegistryCheckReport: Sendable, Encodable {
         public var ok: Bool
         /// What is missing or different, one line each (empty when `ok`).
         public var problems: [String]
+        /// With `--plan`: the shard whose bundle carries the image.
+        public var shard: Int? = nil
     }
 
     public var input: String
@@ -58,31 +60,50 @@ public struct RegistryChecker: Sendable {
         if let opened { input = opened } else { input = try await ImportInput.open(options.input) }
         let (images, unnamed, _, notes) = try await Blocking.run { try ImportPlanner.plan(store: input.store, options: options, scratch: input.scratch) }
         for note in notes { progress(.warning(note)) }
+        let expected = images.map { image in
+            ExpectedImage(source: image.source.description, destination: image.destination, entry: image.entry.digest,
+                          manifests: image.manifests.map(\.descriptor), blobs: image.blobs)
+        }
+        return try await check(expected, input: options.input, unnamed: unnamed, jobs: options.jobs)
+    }
+
+    /// One image the target must hold: named as import names it, with every manifest and blob.
+    struct ExpectedImage: Sendable {
+        var source: String
+        var destination: ImageReference
+        var entry: Digest
+        var manifests: [Descriptor]
+        var blobs: [Descriptor]
+        var shard: Int? = nil
+    }
+
+    /// Asks the target for `images`, each distinct question once, `jobs` at a time.
+    func check(_ images: [ExpectedImage], input: String, unnamed: [String], jobs: Int) async throws -> RegistryCheckReport {
         progress(.imagesPlanned(images.count))
         var questions: [Question] = []
         var asked = Set<Question>()
         func ask(_ question: Question) { if asked.insert(question).inserted { questions.append(question) } }
         for image in images {
             let (registry, repository) = (image.destination.registry, image.destination.repository)
-            for manifest in image.manifests { ask(.manifest(registry: registry, repository: repository, digest: manifest.descriptor.digest)) }
+            for manifest in image.manifests { ask(.manifest(registry: registry, repository: repository, digest: manifest.digest)) }
             for blob in image.blobs { ask(.blob(registry: registry, repository: repository, digest: blob.digest)) }
             if let tag = image.destination.tag { ask(.tag(registry: registry, repository: repository, tag: tag)) }
         }
         var answers: [Question: Answer] = [:]
         let client = self.client
-        try await TaskWindow.run(questions, width: options.jobs, { question in (question, try await Self.answer(question, client: client)) },
+        try await TaskWindow.run(questions, width: jobs, { question in (question, try await Self.answer(question, client: client)) },
                                  collect: { answers[$0.0] = $0.1 })
         var checked: [RegistryCheckReport.Image] = []
         for image in images {
             let problems = Self.problems(of: image, answers: answers)
             if problems.isEmpty { progress(.imageCompleted(image: image.destination.description)) }
-            checked.append(.init(source: image.source.description, destination: image.destination.description,
-                                 digest: image.entry.digest.description, ok: problems.isEmpty, problems: problems))
+            checked.append(.init(source: image.source, destination: image.destination.description,
+                                 digest: image.entry.description, ok: problems.isEmpty, problems: problems, shard: image.shard))
         }
         progress(.finished)
         func count(_ kind: (Question) -> Bool) -> Int { questions.filter(kind).count }
         return RegistryCheckReport(
-            input: options.input, images: checked, unnamed: unnamed,
+            input: input, images: checked, unnamed: unnamed,
             manifestsChecked: count { if case .manifest = $0 { true } else { false } },
             blobsChecked: count { if case .blob = $0 { true } else { false } },
             tagsChecked: count { if case .tag = $0 { true } else { false } },
@@ -107,12 +128,12 @@ public struct RegistryChecker: Sendable {
     }
 
     /// What `image` lacks in the target, named.
-    static func problems(of image: PublishImage, answers: [Question: Answer]) -> [String] {
+    static func problems(of image: ExpectedImage, answers: [Question: Answer]) -> [String] {
         let (registry, repository) = (image.destination.registry, image.destination.repository)
         var problems: [String] = []
         for manifest in image.manifests
-        where answers[.manifest(registry: registry, repository: repository, digest: manifest.descriptor.digest)] == .absent {
-            problems.append("manifest \(manifest.descriptor.digest) (\(manifest.descriptor.mediaType)) is missing")
+        where answers[.manifest(registry: registry, repository: repository, digest: manifest.digest)] == .absent {
+            problems.append("manifest \(manifest.digest) (\(manifest.mediaType)) is missing")
         }
         var seen = Set<Digest>()
         for blob in image.blobs where seen.insert(blob.digest).inserted
@@ -122,8 +143,8 @@ public struct RegistryChecker: Sendable {
         if let tag = image.destination.tag {
             switch answers[.tag(registry: registry, repository: repository, tag: tag)] {
             case .absent?: problems.append("tag \(tag) is missing")
-            case .other(let digest)? where digest != image.entry.digest:
-                problems.append("tag \(tag) points at \(digest), not \(image.entry.digest)")
+            case .other(let digest)? where digest != image.entry:
+                problems.append("tag \(tag) points at \(digest), not \(image.entry)")
             default: break
             }
         }
