@@ -25,9 +25,15 @@ public enum LoopbackHTTP {
     /// GET http://127.0.0.1:port/path with `Connection: close`, reading until EOF.
     public static func get(port: UInt16, path: String, headers: [String: String] = [:],
                            timeout: TimeInterval = 5) throws -> Response {
+        try request("GET", port: port, path: path, headers: headers, timeout: timeout)
+    }
+
+    /// One bodiless request (GET, HEAD, DELETE) over HTTP/1.0.
+    public static func request(_ method: String, port: UInt16, path: String, headers: [String: String] = [:],
+                               timeout: TimeInterval = 5) throws -> Response {
         let fd = try connected(port: port, timeout: timeout)
         defer { close(fd) }
-        var request = "GET \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
+        var request = "\(method) \(path) HTTP/1.0\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
         let bytes = Array(request.utf8)
