@@ -55,20 +55,38 @@ public struct ShardAssigner: Sendable {
             for group in groups { state.place(group.members, level: .group, units: units) }
             return state
         }
-        // The first capacity assumes no blob is stored twice. When the shards could not help
+        // The first capacity assumes no blob is stored twice. When the shards cannot help
         // storing some twice (every image on one base, more shards than bases), that share is
-        // too small, and whole repositories get cut for no gain: plan again with the mean of
-        // what was actually stored, a few times at most.
+        // too small and repositories get cut for no gain: plan again with the mean of what was
+        // actually stored, a few times at most, and keep the best of the runs (`better`).
         var capacity = Self.capacity(units, sizes: sizes, count: count, slack: slack)
-        var state = run(capacity: capacity)
+        var best = run(capacity: capacity)
+        var last = best
         for _ in 0..<3 {
-            let stored = state.loads.reduce(0, +)
-            let needed = Int64((Double(stored) / Double(count) * (1 + slack)).rounded(.up))
+            let needed = Int64((Double(last.loads.reduce(0, +)) / Double(count) * (1 + slack)).rounded(.up))
             guard needed > capacity else { break }
             capacity = needed
-            state = run(capacity: capacity)
+            last = run(capacity: capacity)
+            if Self.better(last, than: best, slack: slack) { best = last }
         }
-        return state.shardOfUnit(count: units.count)
+        return best.shardOfUnit(count: units.count)
+    }
+
+    /// Balance first (largest shard within twice the slack of the mean), then the fewest bytes
+    /// stored twice, then balance again; a tie goes to the later run, whose larger capacity
+    /// cut fewer repositories.
+    static func better(_ candidate: State, than current: State, slack: Double) -> Bool {
+        func figures(_ state: State) -> (balanced: Bool, stored: Int64, ratio: Double) {
+            let stored = state.loads.reduce(0, +)
+            let mean = Double(stored) / Double(max(state.count, 1))
+            let ratio = mean > 0 ? Double(state.loads.max() ?? 0) / mean : 1
+            return (ratio <= 1 + 2 * slack, stored, ratio)
+        }
+        let (a, b) = (figures(candidate), figures(current))
+        if a.balanced != b.balanced { return a.balanced }
+        if !a.balanced { return a.ratio <= b.ratio }
+        if a.stored != b.stored { return a.stored < b.stored }
+        return a.ratio <= b.ratio
     }
 
     /// The mean share of the distinct bytes, plus `slack`.
