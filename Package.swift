@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(name: "FerryMirrorsTests",
                     dependencies: ["FerryMirrors", "FerryTestSupport", .product(name: "Yams", package: "Yams")], swiftSettings: strict),
         .testTarget(name: "FerryOperationsTests",
-                    dependencies: ["FerryOperations", "FerryVerify", "FerryFormat", "FerryTransfer", "FerryArchive", "FerryRegistry",
+                    dependencies: ["FerryOperations", "FerryPlan", "FerryVerify", "FerryFormat", "FerryTransfer", "FerryArchive", "FerryRegistry",
                                    "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "FerryPlanTests", dependencies: ["FerryPlan", "FerryCore"], swiftSettings: strict),
