@@ -17,6 +17,17 @@
 # ROOT_DIR, when given, is where the registry keeps config, log and blobs (created if missing,
 # left in place by registry_stop). Without it a fresh `mktemp -d` dir is used and removed.
 # Set REGISTRY_KEEP=1 to keep the temp dir. Set REGISTRY_LOG_LEVEL (default warn).
+#
+# Other storage (scripts/scale-test runs replicas on one S3 bucket): set, for the call only,
+#   FERRY_REGISTRY_STORAGE  the lines under `storage:` (two-space indent: driver, delete, cache,
+#                           …) instead of the filesystem store under DIR/data
+#   FERRY_REGISTRY_SECRET   `http.secret`, which replicas behind one name must share
+# e.g. FERRY_REGISTRY_STORAGE=$yaml FERRY_REGISTRY_SECRET=$s registry_spawn DIR. (Not REGISTRY_*:
+# distribution reads every REGISTRY_<SECTION>_<KEY> variable as a config override.) The
+# registry runs without AWS_CA_BUNDLE in its environment: distribution 2.8.2's s3 driver panics
+# at start when it is set (it is, on these machines).
+#
+#   stop_pid PID [SECONDS]      # TERM, up to SECONDS (default 5) of grace, then KILL; reaps it
 
 # Guard against double sourcing.
 if [[ -n "${_FERRY_REGISTRY_SH:-}" ]]; then
@@ -94,10 +105,23 @@ registry_wait() {
 # _registry_launch DIR: writes DIR/config.yml for a free port, runs docker-registry with its
 # blobs under DIR/data and waits for /v2/; sets _LAUNCH_ADDR and _LAUNCH_PID, or returns 1.
 _registry_launch() {
-    local dir=$1 attempt port pid log_level=${REGISTRY_LOG_LEVEL:-warn}
+    local dir=$1 attempt port pid log_level=${REGISTRY_LOG_LEVEL:-warn} default_storage http_secret
     _LAUNCH_ADDR=""
     _LAUNCH_PID=""
     mkdir -p "$dir/data"
+    default_storage="  filesystem:
+    rootdirectory: $dir/data
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+  maintenance:
+    uploadpurging:
+      enabled: false"
+    http_secret=""
+    if [[ -n "${FERRY_REGISTRY_SECRET:-}" ]]; then
+        http_secret=$'\n'"  secret: $FERRY_REGISTRY_SECRET"
+    fi
     # The port is picked before the registry binds it; retry if someone else takes it meanwhile.
     for attempt in 1 2 3 4 5; do
         port=$(registry_free_port)
@@ -108,21 +132,13 @@ log:
   accesslog:
     disabled: true
 storage:
-  filesystem:
-    rootdirectory: $dir/data
-  delete:
-    enabled: true
-  cache:
-    blobdescriptor: inmemory
-  maintenance:
-    uploadpurging:
-      enabled: false
+${FERRY_REGISTRY_STORAGE:-$default_storage}
 http:
-  addr: 127.0.0.1:$port
+  addr: 127.0.0.1:$port$http_secret
   headers:
     X-Content-Type-Options: [nosniff]
 EOF
-        docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+        env -u AWS_CA_BUNDLE docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
         pid=$!
         if registry_wait "127.0.0.1:$port" "$pid" 20; then
             _LAUNCH_ADDR="127.0.0.1:$port"
@@ -138,16 +154,23 @@ EOF
     return 1
 }
 
-# _registry_terminate PID: TERM, up to 5 s grace, then KILL; reaps it.
-_registry_terminate() {
-    local pid=$1 i
+# stop_pid PID [SECONDS]: TERM, up to SECONDS (default 5) of grace, then KILL; reaps it when it
+# is a child of this shell. Only ever a PID this script started.
+stop_pid() {
+    local pid=$1 grace=${2:-5} i
+    [[ -n "$pid" ]] || return 0
     kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
+    for ((i = 0; i < grace * 10; i++)); do
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
     done
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+}
+
+# _registry_terminate PID: TERM, up to 5 s grace, then KILL; reaps it.
+_registry_terminate() {
+    stop_pid "$1" 5
 }
 
 registry_start() {
