@@ -60,13 +60,17 @@ struct InspectCommand: AsyncParsableCommand {
 }
 
 extension InspectCommand {
-    /// The plan at `path`, when it is a file that starts like JSON (a bundle, archive or
-    /// layout never does); nil for anything else.
+    /// The plan at `path`, when it is a JSON file whose `mediaType` is a plan's (a bundle,
+    /// archive or layout is not JSON; a split bundle's part index is JSON of another type and
+    /// is inspected as the bundle); nil for anything else.
     static func plan(at path: String) throws -> (plan: MigrationPlan, digest: Digest)? {
         guard !FileSystem.isDirectory(path), let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         let head = (try handle.read(upToCount: 64)) ?? Data()
         guard head.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "{") else { return nil }
+        struct Probe: Decodable { var mediaType: String? }
+        guard (FileSystem.fileSize(path) ?? 0) <= 1 << 30, let data = FileManager.default.contents(atPath: path),
+              (try? JSONDecoder().decode(Probe.self, from: data))?.mediaType == MigrationPlan.mediaType else { return nil }
         return try MigrationPlan.load(path)
     }
 }

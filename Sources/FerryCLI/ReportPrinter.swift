@@ -28,7 +28,7 @@ enum ReportPrinter {
                 lines.append("dry run: \(report.images.count) images would be \(copied ? "copied" : "imported from \(report.input)"); nothing was sent")
             } else {
                 let sent = report.blobsUploaded + report.blobsMounted + report.manifestsPushed + report.tagsPushed
-                if sent == 0 && report.failures.isEmpty && !report.images.isEmpty && report.imagesSkipped < report.images.count {
+                if sent == 0 && report.failures.isEmpty && !report.images.isEmpty {
                     // A rerun, or a target that already had it all (issue 17: "done: images 0/302").
                     lines.append("\(report.images.count) images already present in the target with the same digests; nothing sent")
                 }

@@ -50,6 +50,8 @@ public struct Importer: Sendable {
             }
         }
         progress(.imagesPlanned(pending.count))
+        // Nothing left to publish: say so as a rerun that found everything present does.
+        if pending.isEmpty { progress(.planned(blobs: 0, bytes: 0, toTransfer: 0, toTransferBytes: 0)) }
         let publisher = RegistryPublisher(client: client, progress: progress)
         let supply = StoreSupply(store: store)
         // With a journal, images go a batch at a time and each finished batch is written down,

@@ -45,7 +45,7 @@ import Glibc
         let deadline = Date().addingTimeInterval(120)
         var lines = 0
         while lines < 65 && Date() < deadline && process.isRunning {
-            try await Task.sleep(nanoseconds: 50_000_000)
+            usleep(50_000)  // not Task.sleep: see CLITests.killWhenStalled
             let journals = try FileManager.default.contentsOfDirectory(atPath: dir + "/state")
             if let journal = journals.first {
                 lines = try String(contentsOfFile: "\(dir)/state/\(journal)", encoding: .utf8).split(separator: "\n").count
