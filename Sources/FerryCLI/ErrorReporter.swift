@@ -32,6 +32,7 @@ enum ErrorReporter {
             switch error {
             case .digestMismatch, .sizeMismatch, .sizeExceeded: return 76
             case .io: return 74
+            case .encoding: return 1
             default: return 65
             }
         case let error as FerryFormatError:

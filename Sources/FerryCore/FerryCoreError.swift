@@ -13,6 +13,8 @@ public enum FerryCoreError: Error, Equatable, Sendable, CustomStringConvertible 
     case digestMismatch(expected: Digest, actual: Digest)
     case io(operation: String, path: String, errno: Int32)
     case invalidKey(reason: String)
+    /// A document ferry builds could not be encoded (a defect in ferry, not in the input).
+    case encoding(document: String, reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +36,8 @@ public enum FerryCoreError: Error, Equatable, Sendable, CustomStringConvertible 
             return "digest mismatch: expected \(expected), content hashes to \(actual)"
         case .invalidKey(let reason):
             return "invalid key: \(reason)"
+        case .encoding(let document, let reason):
+            return "cannot encode \(document): \(reason)"
         case .io(let operation, let path, let errno):
             return "\(operation) \(path): \(String(cString: strerror(errno)))"
         }

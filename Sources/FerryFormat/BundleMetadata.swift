@@ -29,8 +29,9 @@ enum BundleMetadata {
     }
 
     static func indexJSON(_ entries: [Descriptor]) throws -> [UInt8] {
-        let index = ImageIndex(schemaVersion: 2, mediaType: .ociIndex, manifests: entries)
-        return try CanonicalJSON.encode(index)
+        // Entries one by one into the empty array: the bytes of encoding the whole index.
+        let shell = try CanonicalJSON.encode(ImageIndex(schemaVersion: 2, mediaType: .ociIndex, manifests: []))
+        return try CanonicalJSON.fill(shell, with: [.init("manifests", entries)])
     }
 
     struct DockerManifestEntry: Codable, Equatable {

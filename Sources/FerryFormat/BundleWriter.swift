@@ -244,7 +244,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
             members += [("oci-layout", BundleMetadata.ociLayout), ("index.json", try BundleMetadata.indexJSON(entries))]
         }
         if format != .ociArchive {
-            let docker = try CanonicalJSON.encode(BundleMetadata.dockerManifest(plan.images))
+            let docker = try CanonicalJSON.encodeArray(BundleMetadata.dockerManifest(plan.images))
             members += [("manifest.json", Array(docker)), ("repositories", try BundleMetadata.repositories(plan.images))]
         }
         return members

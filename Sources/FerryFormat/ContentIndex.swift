@@ -38,6 +38,11 @@ public struct ContentIndex: Codable, Sendable, Equatable {
     public struct Parts: Codable, Sendable, Equatable {
         public var maxPartSize: Int64
         public var sizes: [Int64]
+
+        public init(maxPartSize: Int64, sizes: [Int64]) {
+            self.maxPartSize = maxPartSize
+            self.sizes = sizes
+        }
     }
 
     public var schemaVersion: Int
@@ -111,12 +116,23 @@ public struct ContentIndex: Codable, Sendable, Equatable {
         public var bundles: [Digest]
         /// Blobs left out because a base bundle carried them, in plan order.
         public var blobs: [BaseBlob]
+
+        public init(bundles: [Digest], blobs: [BaseBlob]) {
+            self.bundles = bundles
+            self.blobs = blobs
+        }
     }
 
     public struct BaseBlob: Codable, Sendable, Equatable {
         public var digest: Digest
         public var size: Int64
         public var mediaType: MediaType
+
+        public init(digest: Digest, size: Int64, mediaType: MediaType) {
+            self.digest = digest
+            self.size = size
+            self.mediaType = mediaType
+        }
     }
 
     /// Every blob a site that imported this bundle holds: the ones it carries and the ones it
@@ -128,8 +144,14 @@ public struct ContentIndex: Codable, Sendable, Equatable {
     }
 
     /// Canonical encoding: sorted keys, no escaped slashes, so equal indexes give equal bytes.
+    /// The two arrays that grow with the list (`blobs`, `images`) are encoded row by row and
+    /// put in place (`CanonicalJSON.encodeArray`): the same bytes, without JSONEncoder's tree
+    /// of the whole index.
     public func encoded() throws -> [UInt8] {
-        try CanonicalJSON.encode(self)
+        var shell = self
+        shell.blobs = []
+        shell.images = []
+        return try CanonicalJSON.fill(try CanonicalJSON.encode(shell), with: [.init("blobs", blobs), .init("images", images)])
     }
 
     /// Decodes and checks the schema version.

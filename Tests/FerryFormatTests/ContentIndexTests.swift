@@ -14,6 +14,31 @@ import Testing
         #expect(try index.encoded() == bytes)
     }
 
+    /// The row-by-row encoding (for memory) gives the bytes of encoding the whole index, with
+    /// every optional part present or absent, a base whose own `blobs` is empty included.
+    @Test(arguments: [0, 1, 2, 3])
+    func rowByRowEncodingIsTheWholeEncoding(_ variant: Int) throws {
+        var index = try ContentIndex.decode(try Fixtures.bytes("ferry-bundle/examples/ferry-index.json"))
+        let digest = try Digest(parsing: "sha256:" + String(repeating: "c", count: 64))
+        switch variant {
+        case 1:
+            index.base = ContentIndex.Base(bundles: [digest], blobs: [])
+            index.plan = ContentIndex.PlanOrigin(digest: digest, shard: 1, shards: 4)
+            index.parts = ContentIndex.Parts(maxPartSize: 4096, sizes: [4096, 100])
+            index.attachments = [ContentIndex.Attachment(name: "r.local/a:sha256-\(digest.hex).sig", digest: digest,
+                                                         mediaType: .ociManifest, size: 10, subject: digest)]
+        case 2:
+            index.base = ContentIndex.Base(bundles: [digest], blobs: [ContentIndex.BaseBlob(digest: digest, size: 3, mediaType: .ociLayerGzip)])
+        case 3:
+            index.blobs = []
+            index.images = []
+        default:
+            break
+        }
+        #expect(try index.encoded() == CanonicalJSON.encode(index))
+        #expect(try ContentIndex.decode(try index.encoded()) == index)
+    }
+
     @Test(arguments: [2, 0, 17])
     func unknownSchemaIsAnInputError(_ version: Int) throws {
         let text = String(decoding: try Fixtures.bytes("ferry-bundle/examples/ferry-index.json"), as: UTF8.self)
