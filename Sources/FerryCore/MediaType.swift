@@ -9,8 +9,17 @@ public struct MediaType: Hashable, Sendable, Codable, CustomStringConvertible, E
     public init(stringLiteral value: String) { self.rawValue = value }
 
     public init(from decoder: any Decoder) throws {
-        rawValue = try decoder.singleValueContainer().decode(String.self)
+        let text = try decoder.singleValueContainer().decode(String.self)
+        // A decoded string longer than 15 bytes is a heap object of its own, one per descriptor;
+        // the well-known types share the constant's storage instead (issue 18: a 10,000-image
+        // export decodes some 50,000 of them).
+        rawValue = Self.wellKnown[text]?.rawValue ?? text
     }
+
+    /// The types most descriptors carry, by their text.
+    private static let wellKnown: [String: MediaType] = Dictionary(
+        [ociManifest, ociIndex, ociConfig, ociLayer, ociLayerGzip, ociLayerZstd, dockerManifest, dockerManifestList,
+         dockerConfig, dockerLayerGzip, dockerForeignLayerGzip].map { ($0.rawValue, $0) }, uniquingKeysWith: { a, _ in a })
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()

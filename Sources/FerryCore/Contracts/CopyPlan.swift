@@ -24,15 +24,18 @@ public struct CopyPlan: Sendable {
     /// layers; each group in first-seen order.
     public init(images: [ResolvedImage]) {
         self.images = images
-        var position: [Digest: Int] = [:]
-        var pool: [(group: Int, blob: Blob)] = []
+        // One array a group, so the pool is never copied to be sorted (at 10,000 images the
+        // copies were 14 MB at the peak of an export).
+        var groups: [[Blob]] = [[], [], []]
+        var position: [Digest: (group: Int, index: Int)] = [:]
         func add(_ descriptor: Descriptor, bytes: [UInt8]?, user: Int, group: Int) {
-            if let existing = position[descriptor.digest] {
-                if !pool[existing].blob.users.contains(user) { pool[existing].blob.users.append(user) }
+            if let (existingGroup, index) = position[descriptor.digest] {
+                // Images are added in order, so a user already listed is the last one.
+                if groups[existingGroup][index].users.last != user { groups[existingGroup][index].users.append(user) }
                 return
             }
-            position[descriptor.digest] = pool.count
-            pool.append((group, Blob(descriptor: descriptor, bytes: bytes, users: [user], origin: images[user].source)))
+            position[descriptor.digest] = (group, groups[group].count)
+            groups[group].append(Blob(descriptor: descriptor, bytes: bytes, users: [user], origin: images[user].source))
         }
         for (user, image) in images.enumerated() {
             for manifest in image.manifests { add(manifest.descriptor, bytes: manifest.bytes, user: user, group: 0) }
@@ -45,7 +48,12 @@ public struct CopyPlan: Sendable {
             }
         }
         // Stable: groups in order, first-seen order inside each group.
-        blobs = (0...2).flatMap { group in pool.filter { $0.group == group }.map(\.blob) }
+        position = [:]
+        blobs.reserveCapacity(groups.reduce(0) { $0 + $1.count })
+        for group in groups.indices {
+            blobs += groups[group]
+            groups[group] = []
+        }
     }
 
     /// Leaves out the configs and layers that `bases` already carried (same digest and size):
