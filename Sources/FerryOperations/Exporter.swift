@@ -55,6 +55,9 @@ public struct ExportOptions: Sendable {
     public var dryRun = false
     /// Export one shard of a migration plan instead of `references` (`--plan`, `--shard`).
     public var shard: PlanShard? = nil
+    /// Config bytes kept in memory from resolving to writing, for all images together; past it
+    /// configs are fetched again with the layers (`ConfigBudget`). The bundle is the same.
+    public var configBudget = ConfigBudget.defaultBytes
     /// Start even when the output's file system looks too small (`--force`).
     public var force = false
 
@@ -125,7 +128,7 @@ public struct Exporter: Sendable {
         let images: [ResolvedImage]
         var created = options.created
         if let shard = options.shard {
-            images = try await resolve(shard, jobs: options.jobs)
+            images = try await resolve(shard, jobs: options.jobs, configBudget: options.configBudget)
             created = try shard.created()
         } else {
             images = try await resolveRequested(options)
@@ -186,7 +189,8 @@ public struct Exporter: Sendable {
         var seen = Set<String>()
         let references = options.references.filter { seen.insert($0.description).inserted }
         guard !references.isEmpty else { throw FerryOperationsError.noImages }
-        var images = try await ImageResolver(source: source, platforms: options.platforms, progress: progress)
+        var images = try await ImageResolver(source: source, platforms: options.platforms, progress: progress,
+                                             configBudget: options.configBudget)
             .resolveAll(references, jobs: options.jobs)
         for index in images.indices {
             images[index].destinations = options.intendedDestinations[images[index].source.description] ?? []

@@ -12,11 +12,15 @@ public struct ImageResolver: Sendable {
     public let source: any ImageSource
     public let platforms: [Platform]
     public let progress: ProgressHandler
+    /// How many config bytes the images this resolver walks may keep in memory, together.
+    let configs: ConfigBudget
 
-    public init(source: any ImageSource, platforms: [Platform], progress: @escaping ProgressHandler) {
+    public init(source: any ImageSource, platforms: [Platform], progress: @escaping ProgressHandler,
+                configBudget: Int = ConfigBudget.defaultBytes) {
         self.source = source
         self.platforms = platforms
         self.progress = progress
+        configs = ConfigBudget(bytes: configBudget)
     }
 
     /// Resolves images in parallel (at most `jobs` at a time), keeping the order they were given in.
@@ -176,7 +180,7 @@ public struct ImageResolver: Sendable {
         } catch {
             throw FerryTransferError.blob(config.digest, images: [name], doing: "fetching config", underlying: error)
         }
-        return ImageNode(descriptor: descriptor, manifest: manifest, config: bytes, platform: Self.platform(ofConfig: bytes))
+        return ImageNode(descriptor: descriptor, manifest: manifest, config: configs.keep(bytes), platform: Self.platform(ofConfig: bytes))
     }
 
     /// The platform an image config declares (`os`, `architecture`, `variant`), if any.

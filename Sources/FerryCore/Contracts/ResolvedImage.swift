@@ -51,15 +51,17 @@ public struct StoredManifest: Sendable {
     }
 }
 
-/// One image manifest and its config bytes (fetched while resolving: small, and needed for the
+/// One image manifest and its config (fetched while resolving: small, and needed for the
 /// platform of single-platform images).
 public struct ImageNode: Sendable {
     public let descriptor: Descriptor
     public let manifest: ImageManifest
-    public let config: [UInt8]
+    /// The config's verified bytes, while a resolver's memory budget for them lasts; nil past
+    /// it, and the config is fetched again with the layers (`ConfigBudget`).
+    public let config: [UInt8]?
     public let platform: Platform?
 
-    public init(descriptor: Descriptor, manifest: ImageManifest, config: [UInt8], platform: Platform?) {
+    public init(descriptor: Descriptor, manifest: ImageManifest, config: [UInt8]?, platform: Platform?) {
         self.descriptor = descriptor
         self.manifest = manifest
         self.config = config
