@@ -64,6 +64,23 @@ trap _ferry_run_exit_hooks EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# free_ports N: prints N distinct free 127.0.0.1 TCP ports, one a line (all bound at once, so
+# they differ; closed again before the caller's servers bind them). Used by slurm.sh and
+# seaweedfs.sh, whose daemons each need several ports.
+free_ports() {
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+for s in socks:
+    print(s.getsockname()[1])
+    s.close()
+PY
+}
+
 # Prints a free TCP port on 127.0.0.1 (the kernel picks it; the socket is closed again).
 registry_free_port() {
     python3 - <<'PY'

@@ -51,22 +51,6 @@ seaweedfs_bin() {
     return 1
 }
 
-# _free_ports N: prints N distinct free 127.0.0.1 TCP ports, one a line (all bound at once, so
-# they differ; closed again before weed binds them).
-_free_ports() {
-    python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-for s in socks:
-    print(s.getsockname()[1])
-    s.close()
-PY
-}
-
 # _s3_code METHOD URL [DATA]: prints the HTTP status of one plain S3 request (000 when none).
 _s3_code() {
     local method=$1 url=$2 data=${3:-}
@@ -95,7 +79,7 @@ seaweedfs_start() {
         fi
     done
     for attempt in 1 2 3; do
-        mapfile -t p < <(_free_ports 8)
+        mapfile -t p < <(free_ports 8)
         "$weed" server -dir="$WEED_DIR/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
             -master.port="${p[0]}" -master.port.grpc="${p[1]}" -master.telemetry=false \
             -master.volumeSizeLimitMB=256 \
