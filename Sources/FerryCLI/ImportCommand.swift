@@ -25,8 +25,9 @@ struct ImportCommand: AsyncParsableCommand {
         manifests, then indexes, then tags, so a tag never points at an incomplete image. \
         Running the same import again sends nothing. For a ferry bundle, an import journal \
         (ferry-import-<content index>.journal, beside the bundle or in --state-dir) lists every \
-        image that went through, target included; a rerun after a kill skips those without \
-        asking the registry, which matters for shards of thousands of images.
+        image that went through, target included; a rerun after a kill (or after failures with \
+        --keep-going) skips those without asking the registry, which matters for shards of \
+        thousands of images. An import that finishes removes its journal.
 
         Names come from the bundle (io.containerd.image.name, or a full \
         org.opencontainers.image.ref.name); the destination host comes only from --to: \

@@ -11,10 +11,11 @@ import Foundation
 /// carries the target, so an import of the same bundle into another registry or under another
 /// prefix skips nothing.
 ///
-/// An image listed is skipped whole: no HEAD, no push. The journal is only a shortcut for
-/// reruns: `ferry verify --registry` (or `--plan`) still checks the target itself. Lines are
-/// appended after each batch and flushed to disk; a line cut short by a kill is dropped on the
-/// next open.
+/// An image listed is skipped whole: no HEAD, no push. The journal is only a shortcut for the
+/// rerun of an import that did not finish (killed, or failed for some images): a run that
+/// finishes removes it, so a later run asks the registry again, and `ferry verify --registry`
+/// (or `--plan`) still checks the target itself. Lines are appended after each batch and
+/// flushed to disk; a line cut short by a kill is dropped on the next open.
 final class ImportJournal: Sendable {
     struct Entry: Codable, Hashable, Sendable {
         var destination: String
@@ -79,6 +80,11 @@ final class ImportJournal: Sendable {
 
     func isFinished(_ image: PublishImage) -> Bool {
         finished.contains(Self.entry(image))
+    }
+
+    /// Removes the journal: the import it served finished.
+    func remove() {
+        lock.withLock { FileSystem.remove(path) }
     }
 
     /// Appends `images` as finished and flushes them to disk.

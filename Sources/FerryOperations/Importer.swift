@@ -65,6 +65,13 @@ public struct Importer: Sendable {
             let failed = Set(outcome.failures.map(\.image))
             try journal?.record(group.filter { !failed.contains($0.destination.description) })
         }
+        // The journal serves the rerun of a run that did not finish. A finished import removes
+        // it: a later run asks the registry again, so a target emptied or rebuilt at the same
+        // address in between is filled again instead of being trusted to hold what it held.
+        if let journal, report.failures.isEmpty {
+            journal.remove()
+            report.journal = nil
+        }
         progress(.finished)
         return report
     }
