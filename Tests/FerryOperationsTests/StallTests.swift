@@ -29,17 +29,16 @@ import Testing
             ProxyRule(method: "GET", pathContains: "/blobs/", fault: .stallAfterBodyBytes(200, seconds: 40), times: 1),
         ])
         defer { downloads.stop() }
-        let started = Date()
         let references = corpus.images.map { "\(downloads.address)/\($0.repository):\($0.tag)" }
         let exporter = Exporter(source: RegistrySource(client: Self.client()))
         _ = try await exporter.run(ExportOptions(references: try references.map { try ImageReference(parsing: $0) },
                                                  output: .bundle(dir + "/b.tar"), platforms: [], jobs: 4))
         // Cut, not waited out: the stalled blob was asked for again (a download that sat out the
-        // 40 s stall would have completed without a second request). Checked by requests rather
-        // than by the clock alone, which a loaded machine running the whole suite stretches.
+        // 40 s stall would have completed without a second request). Checked by requests, not by
+        // the clock: the whole suite on two cores stretched this export past 60 s in CI (the
+        // stall was cut there too; every other check passed).
         let stalled = try #require(downloads.requests().first { $0.appliedFault?.hasPrefix("stall") == true })
         #expect(downloads.requests().filter { $0.target == stalled.target }.count >= 2, "the stalled download was not retried")
-        #expect(Date().timeIntervalSince(started) < 60, "the 40 s stall should be cut after ~2 s, not waited out")
 
         let uploads = try FaultProxy(upstream: target.host, rules: [
             ProxyRule(method: "PUT", pathContains: "/blobs/uploads/", fault: .hold(seconds: 30), times: 1),
