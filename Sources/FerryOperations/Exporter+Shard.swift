@@ -39,14 +39,14 @@ extension Exporter {
     /// subjects, and none is looked for anew, so two runs of one shard give the same bundle.
     /// An image whose digest is gone, or whose entry no longer comes out as planned, fails
     /// with its name.
-    func resolve(_ shard: PlanShard, jobs: Int, configBudget: Int) async throws -> [ResolvedImage] {
+    func resolve(_ shard: PlanShard, jobs: Int, configs: ConfigBudget) async throws -> [ResolvedImage] {
         let members = shard.plan.images(inShard: shard.selection.index)
         guard !members.isEmpty else {
             throw FerryPlanError.shard("\(shard.selection.index)/\(shard.selection.count)", reason: "the plan puts no image in this shard")
         }
         let platforms = try shard.plan.platforms.map { try Platform(parsing: $0) }
-        let planned = ImageResolver(source: source, platforms: platforms, progress: progress, configBudget: configBudget)
-        let whole = ImageResolver(source: source, platforms: [], progress: progress, configBudget: configBudget / 4)
+        let planned = ImageResolver(source: source, platforms: platforms, progress: progress, configs: configs)
+        let whole = ImageResolver(source: source, platforms: [], progress: progress, configs: configs)
         progress(.note("shard \(shard.selection.index) of \(shard.selection.count) (plan \(shard.digest.short)): \(members.count) pinned image(s)"))
         return try await BoundedMap.run(members, width: jobs) { member in
             let reference = try ImageReference(parsing: member.reference)

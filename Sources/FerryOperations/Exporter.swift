@@ -128,7 +128,7 @@ public struct Exporter: Sendable {
         let images: [ResolvedImage]
         var created = options.created
         if let shard = options.shard {
-            images = try await resolve(shard, jobs: options.jobs, configBudget: options.configBudget)
+            images = try await resolve(shard, jobs: options.jobs, configs: ConfigBudget(bytes: options.configBudget))
             created = try shard.created()
         } else {
             images = try await resolveRequested(options)
@@ -189,14 +189,14 @@ public struct Exporter: Sendable {
         var seen = Set<String>()
         let references = options.references.filter { seen.insert($0.description).inserted }
         guard !references.isEmpty else { throw FerryOperationsError.noImages }
-        var images = try await ImageResolver(source: source, platforms: options.platforms, progress: progress,
-                                             configBudget: options.configBudget)
+        let configs = ConfigBudget(bytes: options.configBudget)
+        var images = try await ImageResolver(source: source, platforms: options.platforms, progress: progress, configs: configs)
             .resolveAll(references, jobs: options.jobs)
         for index in images.indices {
             images[index].destinations = options.intendedDestinations[images[index].source.description] ?? []
         }
         if options.referrers {
-            let attached = try await AttachmentFinder(source: source, progress: progress)
+            let attached = try await AttachmentFinder(source: source, progress: progress, configs: configs)
                 .attachments(of: images, requested: Set(references.map(\.description)), jobs: options.jobs)
             if !attached.isEmpty {
                 progress(.note("also exporting \(attached.count) attached artifact(s) (signatures, attestations, SBOMs, referrers); --no-referrers leaves them out"))

@@ -5,10 +5,14 @@ public import FerryCore
 public struct AttachmentFinder: Sendable {
     public let source: any ImageSource
     public let progress: ProgressHandler
+    /// The run's config budget, shared with the resolver of the images themselves.
+    let configs: ConfigBudget
 
-    public init(source: any ImageSource, progress: @escaping ProgressHandler) {
+    public init(source: any ImageSource, progress: @escaping ProgressHandler,
+                configs: ConfigBudget = ConfigBudget(bytes: ConfigBudget.defaultBytes)) {
         self.source = source
         self.progress = progress
+        self.configs = configs
     }
 
     /// The cosign-style tag suffixes of signatures, attestations and SBOMs.
@@ -71,7 +75,7 @@ public struct AttachmentFinder: Sendable {
             unique.append((reference, subject))
         }
         guard !unique.isEmpty else { return [] }
-        let resolver = ImageResolver(source: source, platforms: [], progress: progress)
+        let resolver = ImageResolver(source: source, platforms: [], progress: progress, configs: configs)
         return try await BoundedMap.run(unique, width: jobs) { reference, subject in
             var image = try await resolver.resolve(reference)
             image.subject = subject

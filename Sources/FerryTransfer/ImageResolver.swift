@@ -12,15 +12,16 @@ public struct ImageResolver: Sendable {
     public let source: any ImageSource
     public let platforms: [Platform]
     public let progress: ProgressHandler
-    /// How many config bytes the images this resolver walks may keep in memory, together.
+    /// How many config bytes the images of the run may keep in memory, together: one budget
+    /// for every resolver of the run (an export's images and their attachments).
     let configs: ConfigBudget
 
     public init(source: any ImageSource, platforms: [Platform], progress: @escaping ProgressHandler,
-                configBudget: Int = ConfigBudget.defaultBytes) {
+                configs: ConfigBudget = ConfigBudget(bytes: ConfigBudget.defaultBytes)) {
         self.source = source
         self.platforms = platforms
         self.progress = progress
-        configs = ConfigBudget(bytes: configBudget)
+        self.configs = configs
     }
 
     /// Resolves images in parallel (at most `jobs` at a time), keeping the order they were given in.
