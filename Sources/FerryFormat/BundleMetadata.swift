@@ -86,8 +86,6 @@ enum BundleMetadata {
     }
 
     static func contentIndex(_ plan: CopyPlan, offsets: [Digest: Int64], created: Date) -> ContentIndex {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
         let images = plan.images.filter { $0.subject == nil }.map { image in
             ContentIndex.Image(source: image.source.description, name: image.name, digest: image.entry.digest,
                                mediaType: image.entry.mediaType, size: image.entry.size,
@@ -99,7 +97,7 @@ enum BundleMetadata {
         }
         var index = ContentIndex(schemaVersion: 1, mediaType: ContentIndex.mediaType,
                                  tool: .init(name: "ferry", version: FerryVersion.current),
-                                 created: formatter.string(from: created), images: images, blobs: blobs)
+                                 created: Timestamp.string(created), images: images, blobs: blobs)
         let attachments = plan.images.compactMap { image in
             image.subject.map { ContentIndex.Attachment(name: image.name, digest: image.entry.digest, mediaType: image.entry.mediaType,
                                                         size: image.entry.size, subject: $0) }

@@ -24,9 +24,7 @@ public struct PlanShard: Sendable {
 
     /// The plan's `created`, the same for every shard and every run.
     func created() throws(FerryPlanError) -> Date {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        guard let date = formatter.date(from: plan.created) else {
+        guard let date = Timestamp.date(plan.created) else {
             throw .malformed(path: digest.description, reason: "created \(plan.created) is not an RFC 3339 time")
         }
         return date

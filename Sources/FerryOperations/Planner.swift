@@ -126,18 +126,12 @@ public struct Planner: Sendable {
         let assignment = try ShardAssigner(sizes: blobSizes, groupMinSize: options.groupMinSize).assign(units, shards: options.shards)
         for index in images.indices { images[index].shard = assignment[unitOfImage[index]] }
 
-        var plan = MigrationPlan(created: Self.timestamp(options.created), platforms: options.platforms.map(\.description),
+        var plan = MigrationPlan(created: Timestamp.string(options.created), platforms: options.platforms.map(\.description),
                                  referrers: options.referrers,
                                  shards: Array(repeating: MigrationPlan.Shard(images: 0, bytes: 0, sharedBytes: 0), count: options.shards),
                                  images: images, blobs: blobs)
         let figures = plan.figures()
         plan.shards = figures.spread.shards
         return PlanResult(plan: plan, spread: figures.spread, repositoryHash: figures.repositoryHash)
-    }
-
-    static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
     }
 }

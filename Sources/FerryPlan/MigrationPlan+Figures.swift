@@ -1,4 +1,4 @@
-public import FerryCore
+import FerryCore
 
 extension MigrationPlan {
     /// The plan's own spread over its shards, and the naive split by repository-name hash

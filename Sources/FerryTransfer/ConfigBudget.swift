@@ -1,4 +1,4 @@
-public import FerryCore
+import FerryCore
 
 /// How many config bytes resolved images keep in memory, together (issue 18: memory must stay
 /// flat as lists grow). A config is read whole while resolving (it gives a single-platform
