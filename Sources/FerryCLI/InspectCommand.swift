@@ -71,7 +71,7 @@ extension InspectCommand {
         struct Probe: Decodable { var mediaType: String? }
         guard (FileSystem.fileSize(path) ?? 0) <= 1 << 30, let data = FileManager.default.contents(atPath: path),
               (try? JSONDecoder().decode(Probe.self, from: data))?.mediaType == MigrationPlan.mediaType else { return nil }
-        return try MigrationPlan.load(path)
+        return try MigrationPlan.identified(Array(data), path: path)
     }
 }
 

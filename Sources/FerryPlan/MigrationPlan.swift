@@ -149,7 +149,11 @@ public struct MigrationPlan: Codable, Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .malformed(path: path, reason: "cannot read the file")
         }
-        let bytes = Array(data)
+        return try identified(Array(data), path: path)
+    }
+
+    /// A plan file's bytes, already read, and its identity.
+    public static func identified(_ bytes: [UInt8], path: String) throws(FerryPlanError) -> (plan: MigrationPlan, digest: Digest) {
         guard bytes.count <= 1 << 30 else { throw .malformed(path: path, reason: "larger than 1 GiB") }
         return (try decode(bytes, path: path), DigestHasher.digest(of: bytes))
     }
