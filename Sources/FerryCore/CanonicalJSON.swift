@@ -17,62 +17,123 @@ public enum CanonicalJSON {
     /// times the size of its output; for the arrays that grow with a list (content index rows,
     /// `index.json` entries, `manifest.json` elements) that tree was most of an export's memory
     /// at 10,000 images. Element by element, memory follows the output.
-    public static func encodeArray<Element: Encodable>(_ elements: [Element]) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        try appendArray(elements, to: &bytes)
-        return bytes
+    public static func encodeArray<Element: Encodable & Sendable>(_ elements: [Element]) throws -> [UInt8] {
+        try Document(array: Fill(nil, elements)).bytes()
     }
 
-    static func appendArray<Element: Encodable>(_ elements: [Element], to bytes: inout [UInt8]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        bytes.append(UInt8(ascii: "["))
-        for (position, element) in elements.enumerated() {
-            if position > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes += try encoder.encode(element)
-        }
-        bytes.append(UInt8(ascii: "]"))
-    }
-
-    /// One array to put into a shell document: its key and its elements.
-    public struct Fill: Sendable {
-        let key: String
-        let append: @Sendable (inout [UInt8]) throws -> Void
-
-        public init<Element: Encodable & Sendable>(_ key: String, _ elements: [Element]) {
-            self.key = key
-            append = { bytes in try CanonicalJSON.appendArray(elements, to: &bytes) }
-        }
-    }
-
-    /// The canonical bytes of an object whose large arrays are encoded one element at a time:
-    /// `shell` is that object encoded with those arrays left empty, and each fill's elements
-    /// go where its `"key":[]` is, in one pass into one buffer. The LAST `"key":[]` of the
-    /// shell is taken: with sorted keys, a nested object with the same key and an empty array
-    /// can only come before the top-level key in the documents ferry fills (a content index's
-    /// `base.blobs` before its `blobs`).
+    /// The canonical bytes of an object whose large arrays are encoded one element at a time
+    /// (`Document(_:filling:)`), in one buffer.
     public static func fill(_ shell: [UInt8], with fills: [Fill]) throws(FerryCoreError) -> [UInt8] {
-        var places: [(open: Int, fill: Fill)] = []
-        for fill in fills {
-            let needle = Array("\"\(fill.key)\":[]".utf8)
-            var start = shell.count - needle.count
-            while start >= 0 && !shell[start..<(start + needle.count)].elementsEqual(needle) { start -= 1 }
-            guard start >= 0 else { throw .encoding(document: fill.key, reason: "no empty \(fill.key) array to fill") }
-            places.append((start + needle.count - 2, fill))
+        try Document(shell, filling: fills).bytes()
+    }
+
+    /// One array to put into a shell document: its key and its elements, each made from a
+    /// source value when it is encoded, so the elements never exist as one array of their own.
+    public struct Fill: Sendable {
+        let key: String?
+        /// Emits `[`, each encoded element with commas between, and `]`.
+        let emit: @Sendable (_ encoder: JSONEncoder, _ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
+
+        /// The array of `elements` as they are, under `key` (nil: a top-level array).
+        public init<Element: Encodable & Sendable>(_ key: String?, _ elements: [Element]) {
+            self.init(key, elements) { $0 }
         }
-        var bytes: [UInt8] = []
-        var copied = 0
-        do {
+
+        /// The array of `transform(source)` for each source value, under `key`.
+        public init<Source: Sendable, Element: Encodable>(_ key: String?, _ sources: [Source],
+                                                         _ transform: @escaping @Sendable (Source) throws -> Element) {
+            self.key = key
+            emit = { encoder, sink in
+                try withUnsafeBytes(of: UInt8(ascii: "["), sink)
+                for (position, source) in sources.enumerated() {
+                    if position > 0 { try withUnsafeBytes(of: UInt8(ascii: ","), sink) }
+                    try encoder.encode(try transform(source)).withUnsafeBytes(sink)
+                }
+                try withUnsafeBytes(of: UInt8(ascii: "]"), sink)
+            }
+        }
+    }
+
+    /// A canonical document described rather than held: its bytes are made piece by piece each
+    /// time they are asked for, so a writer can learn its size and digest, then stream it into
+    /// place, without the whole document ever being in memory (a 10,000-image bundle's
+    /// metadata is 17 MB, and held as arrays that grew by doubling it was a quarter of an
+    /// export's peak). The same value always gives the same bytes.
+    public struct Document: Sendable {
+        enum Piece: Sendable {
+            case bytes(ArraySlice<UInt8>)
+            case array(Fill)
+        }
+
+        let pieces: [Piece]
+
+        /// Bytes as they are.
+        public init(bytes: [UInt8]) { pieces = [.bytes(bytes[...])] }
+
+        /// One top-level array.
+        public init(array: Fill) { pieces = [.array(array)] }
+
+        /// `shell` is an object encoded with its large arrays left empty; each fill's elements
+        /// go where its `"key":[]` is. The LAST `"key":[]` of the shell is taken: with sorted
+        /// keys, a nested object with the same key and an empty array can only come before the
+        /// top-level key in the documents ferry fills (a content index's `base.blobs` before
+        /// its `blobs`).
+        public init(_ shell: [UInt8], filling fills: [Fill]) throws(FerryCoreError) {
+            var places: [(open: Int, fill: Fill)] = []
+            for fill in fills {
+                let key = fill.key ?? ""
+                let needle = Array("\"\(key)\":[]".utf8)
+                var start = shell.count - needle.count
+                while start >= 0 && !shell[start..<(start + needle.count)].elementsEqual(needle) { start -= 1 }
+                guard start >= 0 else { throw .encoding(document: key, reason: "no empty \(key) array to fill") }
+                places.append((start + needle.count - 2, fill))
+            }
+            var pieces: [Piece] = []
+            var copied = 0
             for place in places.sorted(by: { $0.open < $1.open }) {
-                bytes += shell[copied..<place.open]
-                try place.fill.append(&bytes)
+                pieces += [.bytes(shell[copied..<place.open]), .array(place.fill)]
                 copied = place.open + 2
             }
-        } catch {
-            throw .encoding(document: "JSON", reason: "\(error)")
+            pieces.append(.bytes(shell[copied...]))
+            self.pieces = pieces
         }
-        bytes += shell[copied...]
-        return bytes
+
+        /// Hands the bytes to `sink` in order, a piece at a time (an element, or a stretch of
+        /// the shell).
+        public func write(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws(FerryCoreError) {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            do {
+                for piece in pieces {
+                    switch piece {
+                    case .bytes(let bytes): try bytes.withUnsafeBytes(sink)
+                    case .array(let fill): try fill.emit(encoder, sink)
+                    }
+                }
+            } catch let error as FerryCoreError {
+                throw error
+            } catch {
+                throw .encoding(document: "JSON", reason: "\(error)")
+            }
+        }
+
+        /// Size and SHA-256 of the bytes, made and dropped piece by piece.
+        public func measure() throws(FerryCoreError) -> (size: Int, digest: Digest) {
+            var hasher = DigestHasher()
+            var size = 0
+            try write { piece in
+                size += piece.count
+                hasher.update(piece)
+            }
+            return (size, hasher.finalize())
+        }
+
+        /// The whole document in one buffer.
+        public func bytes() throws(FerryCoreError) -> [UInt8] {
+            var bytes: [UInt8] = []
+            try write { bytes.append(contentsOf: $0) }
+            return bytes
+        }
     }
 }
 

@@ -47,7 +47,11 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     private var journal: BundleJournal?
     private(set) var layout = TarLayout()
     private(set) var blobSlots: [Digest: TarLayout.Slot] = [:]
-    private var contentIndexBytes: [UInt8] = []
+    /// The members before the blobs, in tar order, as planned (the content index included).
+    private var metadata: [MeasuredMember] = []
+    /// Kept from planning until `begin` has written it; its rows are made from the plan.
+    private var contentIndex: CanonicalJSON.Document?
+    private var contentIndexDigest: Digest?
     private(set) var signatureBytes: [UInt8] = []
     private var partPlan: PartPlan?
     /// Held from `begin` to the end of `commit` (or until the writer goes away): one writer per
@@ -115,10 +119,25 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
         }
         self.file = file
         self.journal = journal
-        let metadata = try metadataMembers(plan)
-        try await Blocking.run { [layout] in
+        let signatureBytes = self.signatureBytes
+        let metadata = self.metadata
+        let contentIndex = self.contentIndex
+        let format = self.format
+        try await Blocking.run { [layout, outputPath] in
             for slot in layout.slots { try file.write(slot.header, at: slot.headerOffset) }
-            for (slot, bytes) in metadata { try file.write(bytes, at: slot.dataOffset) }
+            for member in metadata {
+                guard let slot = layout.slots.first(where: { $0.member.name == member.name }) else { continue }
+                if member.name == ContentIndex.memberName {
+                    guard let contentIndex else { continue }
+                    try Self.write(contentIndex, expected: member, into: file, at: slot.dataOffset, outputPath: outputPath)
+                } else if let kind = MetadataMember(rawValue: member.name) {
+                    try Self.write(try kind.document(plan, format: format), expected: member, into: file,
+                                   at: slot.dataOffset, outputPath: outputPath)
+                }
+            }
+            if !signatureBytes.isEmpty, let slot = layout.slots.first(where: { $0.member.name == BundleSignature.memberName }) {
+                try file.write(signatureBytes, at: slot.dataOffset)
+            }
             for blob in plan.blobs {
                 guard let bytes = blob.bytes, let slot = slots[blob.descriptor.digest] else { continue }
                 // In-memory blobs were verified when fetched (or built here); check again, cheaply.
@@ -127,6 +146,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
             }
             try file.write(TarHeader.endOfArchive, at: layout.endOfMembers)
         }
+        self.contentIndex = nil
         return reused.union(plan.blobs.filter { $0.bytes != nil }.map(\.descriptor.digest))
     }
 
@@ -140,7 +160,7 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
     public func commit() async throws -> DestinationResult {
         guard let file, let journal else { throw FerryFormatError.output(path: outputPath, reason: "commit before begin") }
         let total = layout.totalSize
-        let digest = format == .ferry ? DigestHasher.digest(of: contentIndexBytes) : nil
+        let digest = contentIndexDigest
         let compression = self.compression
         if let partPlan {
             let parts = try await commitParts(file, journal: journal, plan: partPlan, contentIndexDigest: digest)
@@ -188,75 +208,62 @@ public final class BundleWriter: ImageDestination, @unchecked Sendable {
 
     /// Plans the member order: metadata, then directories, then every blob. The content index
     /// records blob offsets that depend on its own padded size, so its size is fixed first by
-    /// iterating until it stops changing (twice at most in practice).
+    /// iterating until it stops changing (twice at most in practice). Every metadata member is
+    /// measured here and dropped; `begin` makes each again as it writes it.
     private func planLayout(_ plan: CopyPlan) throws {
-        let fixed = try fixedMetadata(plan)
+        let fixed = try MetadataMember.members(of: format).map { kind in
+            let measured = try kind.document(plan, format: format).measure()
+            return MeasuredMember(name: kind.rawValue, size: measured.size, digest: measured.digest)
+        }
         var assumedSize = 0
         // The docker side needs configs and layers only; manifests travel in the OCI side.
         let blobs = format == .dockerArchive ? plan.blobs.filter { !$0.descriptor.mediaType.isManifest } : plan.blobs
         for _ in 0..<8 {
             var layout = TarLayout()
-            for (name, bytes) in fixed { try layout.append(TarMember(name: name, size: Int64(bytes.count))) }
+            for member in fixed { try layout.append(TarMember(name: member.name, size: Int64(member.size))) }
             if format == .ferry { try layout.append(TarMember(name: ContentIndex.memberName, size: Int64(assumedSize))) }
             if let signingKey { try layout.append(TarMember(name: BundleSignature.memberName, size: Int64(BundleSignature.encodedSize(for: signingKey)))) }
             try layout.append(TarMember(name: "blobs", size: 0, kind: .directory))
             try layout.append(TarMember(name: "blobs/sha256", size: 0, kind: .directory))
             var slots: [Digest: TarLayout.Slot] = [:]
+            slots.reserveCapacity(blobs.count)
             for blob in blobs {
                 guard blob.descriptor.digest.algorithm == .sha256 else {
                     throw FerryFormatError.output(path: outputPath, reason: "blob \(blob.descriptor.digest): only sha256 blobs can be bundled")
                 }
                 slots[blob.descriptor.digest] = try layout.append(TarMember(name: blob.descriptor.digest.layoutPath, size: blob.descriptor.size))
             }
-            let offsets = slots.mapValues(\.dataOffset)
             // The cuts depend on the layout, which depends on the content index's size, which
             // records the cuts: settled by the same iteration.
             let parts = split.map { PartPlan.cut(layout, maxPartSize: $0.maxPartSize) }
-            var index = BundleMetadata.contentIndex(plan, offsets: offsets, created: created)
-            index.parts = parts.map { ContentIndex.Parts(maxPartSize: $0.maxPartSize, sizes: $0.sizes) }
-            index.plan = planOrigin
-            index.members = Dictionary(fixed.map { ($0.0, DigestHasher.digest(of: $0.1)) }, uniquingKeysWith: { a, _ in a })
-            let bytes = format == .ferry ? try index.encoded() : []
-            if bytes.count == assumedSize {
-                self.layout = layout
-                partPlan = parts
-                blobSlots = slots
-                contentIndexBytes = bytes
+            guard format == .ferry else {
+                (self.layout, partPlan, blobSlots, metadata) = (layout, parts, slots, fixed)
+                return
+            }
+            let document = try BundleMetadata.contentIndex(plan, offsets: slots, created: created) { [planOrigin] index in
+                index.parts = parts.map { ContentIndex.Parts(maxPartSize: $0.maxPartSize, sizes: $0.sizes) }
+                index.plan = planOrigin
+                index.members = Dictionary(fixed.map { ($0.name, $0.digest) }, uniquingKeysWith: { a, _ in a })
+            }
+            let measured = try document.measure()
+            if measured.size == assumedSize {
+                (self.layout, partPlan, blobSlots) = (layout, parts, slots)
+                metadata = fixed + [MeasuredMember(name: ContentIndex.memberName, size: measured.size, digest: measured.digest)]
+                contentIndex = document
+                contentIndexDigest = measured.digest
                 if let signingKey {
-                    signatureBytes = try BundleSignature.sign(bytes, with: signingKey).encoded()
+                    // The signature covers the bytes themselves: a signed bundle holds its
+                    // content index whole for as long as signing takes.
+                    signatureBytes = try BundleSignature.sign(try document.bytes(), with: signingKey).encoded()
                     guard signatureBytes.count == BundleSignature.encodedSize(for: signingKey) else {
                         throw FerryFormatError.output(path: outputPath, reason: "signature has an unexpected length")
                     }
                 }
                 return
             }
-            assumedSize = bytes.count
+            assumedSize = measured.size
         }
         throw FerryFormatError.output(path: outputPath, reason: "content index size did not settle")
-    }
-
-    private func fixedMetadata(_ plan: CopyPlan) throws -> [(String, [UInt8])] {
-        var members: [(String, [UInt8])] = []
-        if format != .dockerArchive {
-            // A ferry bundle lists attachments in its content index only (SPEC.md §13), so the
-            // plain loaders see images alone; an oci-archive has nowhere else to list them.
-            let entries = plan.images.filter { format != .ferry || $0.subject == nil }.map(BundleMetadata.indexEntry)
-            members += [("oci-layout", BundleMetadata.ociLayout), ("index.json", try BundleMetadata.indexJSON(entries))]
-        }
-        if format != .ociArchive {
-            let docker = try CanonicalJSON.encodeArray(BundleMetadata.dockerManifest(plan.images))
-            members += [("manifest.json", Array(docker)), ("repositories", try BundleMetadata.repositories(plan.images))]
-        }
-        return members
-    }
-
-    private func metadataMembers(_ plan: CopyPlan) throws -> [(TarLayout.Slot, [UInt8])] {
-        var members = try fixedMetadata(plan)
-        if format == .ferry { members.append((ContentIndex.memberName, contentIndexBytes)) }
-        if signingKey != nil { members.append((BundleSignature.memberName, signatureBytes)) }
-        return members.compactMap { name, bytes in
-            layout.slots.first { $0.member.name == name }.map { ($0, bytes) }
-        }
     }
 
     /// The partial file(s) to write: one, or one per planned part.

@@ -47,7 +47,7 @@ public struct CopyEngine: Sendable {
         progress(.blobStarted(descriptor.digest, size: descriptor.size))
         do {
             let session = try destination.target(for: blob)
-            try await source.blob(blob.origin, descriptor: descriptor, into: ProgressReportingTarget(session, progress: progress))
+            try await source.blob(plan.origin(of: blob), descriptor: descriptor, into: ProgressReportingTarget(session, progress: progress))
             try session.finish()
         } catch is CancellationError {
             throw CancellationError()

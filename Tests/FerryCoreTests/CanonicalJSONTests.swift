@@ -41,4 +41,30 @@ import Testing
         let shell = try CanonicalJSON.encode(["manifests": [1]])
         #expect(throws: FerryCoreError.self) { try CanonicalJSON.fill(shell, with: [.init("manifests", [2])]) }
     }
+
+    /// A document is measured, then made again to be written: both must agree with its bytes,
+    /// or a bundle's planned sizes and member digests would not match what it holds.
+    @Test(arguments: [0, 1, 7])
+    func measuredDocumentIsItsBytes(_ count: Int) throws {
+        let entries = try Self.entries(count)
+        let shell = try CanonicalJSON.encode(ImageIndex(schemaVersion: 2, mediaType: .ociIndex, manifests: []))
+        let document = try CanonicalJSON.Document(shell, filling: [.init("manifests", Array(0..<count)) { entries[$0] }])
+        let bytes = try document.bytes()
+        let measured = try document.measure()
+        #expect(measured.size == bytes.count)
+        #expect(measured.digest == DigestHasher.digest(of: bytes))
+        #expect(bytes == (try CanonicalJSON.encode(ImageIndex(schemaVersion: 2, mediaType: .ociIndex, manifests: entries))))
+        var pieces = 0
+        try document.write { _ in pieces += 1 }
+        #expect(pieces >= 2 + count, "written whole rather than piece by piece")
+    }
+
+    @Test func aFailingTransformIsAnEncodingError() throws {
+        struct Refused: Error {}
+        let document = CanonicalJSON.Document(array: .init(nil, [1, 2]) { (value: Int) -> Int in
+            if value == 2 { throw Refused() }
+            return value
+        })
+        #expect(throws: FerryCoreError.self) { try document.measure() }
+    }
 }
