@@ -151,7 +151,7 @@ public struct BundleVerifier: Sendable {
         // from children of an unreadable manifest when every manifest was read.
         if input.kind == .ferryBundle && graph.complete {
             Self.checkBlobGroups(input, graph: graph, log: &log)
-            for blob in input.blobs where graph.images(using: blob.digest).isEmpty {
+            for blob in input.blobs where !graph.isUsed(blob.digest) {
                 log.add(.unreferencedBlob, member: blob.member.name, digest: blob.digest, offset: input.offset(of: blob.member),
                         length: blob.member.size, scope: .none, "\(blob.member.name) is in the bundle but no image references it")
             }
@@ -230,7 +230,8 @@ public struct BundleVerifier: Sendable {
     static func report(_ prepared: Prepared, log: ProblemLog, blobsChecked: Int, bytesChecked: Int64) -> VerificationReport {
         let entries = prepared.graph?.entries ?? []
         var allNames: [String] = []
-        for entry in entries where !allNames.contains(entry.name) { allNames.append(entry.name) }
+        var named = Set<String>()
+        for entry in entries where named.insert(entry.name).inserted { allNames.append(entry.name) }
         var status: [String: VerificationReport.ImageStatus] = [:]
         let problems = log.entries.map { entry -> VerificationProblem in
             var problem = entry.problem

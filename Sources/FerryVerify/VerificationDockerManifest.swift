@@ -15,14 +15,20 @@ enum VerificationDockerManifest {
     /// A single-platform `index.json` entry, as manifest.json should mirror it.
     private struct Candidate {
         let digest: Digest
-        /// Nil when the manifest could not be read (already reported): its element, found by
-        /// position, is then not checked.
-        let manifest: ImageManifest?
+        /// Its config's digest, then its layers': what its element must name. Nil when the
+        /// manifest could not be read (already reported): its element, found by position, is
+        /// then not checked.
+        let blobs: [Digest]?
         var names: [String]
         var tags: [String]
 
-        var configPath: String? { manifest?.config.digest.layoutPath }
-        var layerPaths: [String]? { manifest?.layers.map(\.digest.layoutPath) }
+        var configPath: String? { blobs?.first?.layoutPath }
+        var layerPaths: [String]? { blobs?.dropFirst().map(\.layoutPath) }
+    }
+
+    /// A manifest's config digest, then its layers': the key elements are matched by.
+    private static func blobs(of manifest: ImageManifest) -> [Digest] {
+        [manifest.config.digest] + manifest.layers.map(\.digest)
     }
 
     static func check(_ input: VerificationInput, graph: VerificationGraph, log: inout ProblemLog) {
@@ -37,6 +43,14 @@ enum VerificationDockerManifest {
                     "manifest.json is unusable, so docker-archive readers cannot load any image: \(DecodingSummary.of(error))")
             return
         }
+        // Looked up by paths, not searched: at 10,000 images a search per element made the
+        // check quadratic (minutes of path strings made and compared).
+        var byBlobs: [[Digest]: Int] = [:]
+        for (position, candidate) in candidates.enumerated() {
+            guard let blobs = candidate.blobs, byBlobs[blobs] == nil else { continue }
+            byBlobs[blobs] = position
+        }
+        var children: [[Digest]: Digest]?
         var matched = Set<Digest>()
         // Elements already reported as wrong are left out of the repositories check (one fact,
         // one problem).
@@ -50,7 +64,10 @@ enum VerificationDockerManifest {
                 layers.append(path)
             }
             guard layers.count == element.Layers.count else { continue }
-            if let hit = candidates.first(where: { $0.configPath == config && $0.layerPaths == layers }) {
+            // Paths that are not `blobs/<alg>/<hex>` name no image's blobs.
+            let named = ([config] + layers).compactMap(VerificationInput.blobDigest)
+            let key = named.count == layers.count + 1 ? named : nil
+            if let hit = key.flatMap({ byBlobs[$0] }).map({ candidates[$0] }) {
                 matched.insert(hit.digest)
                 if input.kind == .ferryBundle, (element.RepoTags ?? []) != hit.tags {
                     log.add(.dockerManifestMismatch, member: member.name, digest: hit.digest, expected: hit.tags.joined(separator: ","),
@@ -61,20 +78,23 @@ enum VerificationDockerManifest {
             }
             // Not one of the entries: a child of an index (Docker 25 saves of multi-platform
             // images) is fine when the archive carries it whole.
-            if let child = graph.imageManifests.first(where: { $0.value.config.digest.layoutPath == config && $0.value.layers.map(\.digest.layoutPath) == layers }) {
-                matched.insert(child.key)
+            if key != nil && children == nil {
+                children = Dictionary(graph.imageManifests.map { (blobs(of: $0.value), $0.key) }, uniquingKeysWith: { first, _ in first })
+            }
+            if let key, let child = children?[key] {
+                matched.insert(child)
                 continue
             }
             let positional = position < candidates.count ? candidates[position] : nil
             // The element stands for the entry at its position: one problem, named on the element.
             if let positional { matched.insert(positional.digest) }
-            if let positional, positional.manifest == nil { continue }
+            if let positional, positional.blobs == nil { continue }
             reported.insert(position)
             reportMismatch(label: label, config: config, layers: layers, positional: positional, input: input, log: &log)
         }
         guard input.kind == .ferryBundle else { return }
         checkRepositories(input, elements: elements, skipping: reported, log: &log)
-        for candidate in candidates where candidate.manifest != nil && !matched.contains(candidate.digest) {
+        for candidate in candidates where candidate.blobs != nil && !matched.contains(candidate.digest) {
             log.add(.dockerManifestMismatch, member: member.name, digest: candidate.digest, scope: .images(candidate.names),
                     "manifest.json has no element for \(candidate.names.joined(separator: ", ")) (\(candidate.digest.short)); docker-archive readers cannot load it")
         }
@@ -159,11 +179,16 @@ enum VerificationDockerManifest {
                 expected[String(repoTag[..<colon]), default: [:]][String(repoTag[repoTag.index(after: colon)...])] = hex
             }
         }
-        let pairs = { (table: [String: [String: String]]) in
-            Set(table.flatMap { repo, tags in tags.filter { !ignored.contains("\(repo):\($0.key)") }.map { "\(repo):\($0.key) → \($0.value)" } })
+        // The pairs one table has and the other lacks, compared in place (as sets of strings,
+        // both tables' pairs were four copies of 10,000 strings at a bundle verify's peak).
+        let only = { (table: [String: [String: String]], other: [String: [String: String]]) in
+            table.flatMap { repo, tags in
+                tags.filter { other[repo]?[$0.key] != $0.value && !ignored.contains("\(repo):\($0.key)") }
+                    .map { "\(repo):\($0.key) → \($0.value)" }
+            }.sorted()
         }
-        let missing = pairs(expected).subtracting(pairs(found)).sorted()
-        let extra = pairs(found).subtracting(pairs(expected)).sorted()
+        let missing = only(expected, found)
+        let extra = only(found, expected)
         guard !missing.isEmpty || !extra.isEmpty else { return }
         var parts: [String] = []
         if !missing.isEmpty { parts.append("manifest.json gives \(missing.prefix(3).joined(separator: ", ")) but repositories does not") }
@@ -206,10 +231,11 @@ enum VerificationDockerManifest {
     /// the familiar tags those names give (SPEC.md rule 5.1).
     private static func candidates(_ graph: VerificationGraph, loadableOnly: Bool) -> [Candidate] {
         var candidates: [Candidate] = []
+        var positions: [Digest: Int] = [:]
         for entry in graph.entries {
             let digest = entry.descriptor.digest
             guard entry.descriptor.mediaType.isImageManifest else { continue }
-            let manifest = graph.entryManifests[digest]
+            let manifest = graph.entryManifest(digest)
             // Same rule as the writer (BundleMetadata.loadableNode): container images only, not
             // artifacts (an image config with non-layer "layers", as cosign signatures have, or
             // anything exported as attached to another image).
@@ -218,12 +244,13 @@ enum VerificationDockerManifest {
                 || !manifest.nonDistributableLayers.isEmpty
                 || entry.descriptor.annotations?[AnnotationKey.subject] != nil { continue }
             let tag = ImageNaming.name(of: entry.descriptor)?.familiarTag
-            if let index = candidates.firstIndex(where: { $0.digest == digest }) {
+            if let index = positions[digest] {
                 if !candidates[index].names.contains(entry.name) { candidates[index].names.append(entry.name) }
                 if let tag, !candidates[index].tags.contains(tag) { candidates[index].tags.append(tag) }
                 continue
             }
-            candidates.append(Candidate(digest: digest, manifest: manifest, names: [entry.name], tags: tag.map { [$0] } ?? []))
+            positions[digest] = candidates.count
+            candidates.append(Candidate(digest: digest, blobs: manifest.map(blobs), names: [entry.name], tags: tag.map { [$0] } ?? []))
         }
         return candidates
     }

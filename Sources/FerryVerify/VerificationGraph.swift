@@ -32,7 +32,7 @@ struct VerificationGraph: Sendable {
     static let maximumDepth = 8
 
     let entries: [Entry]
-    /// Image names needing each digest, in entry order.
+    /// Image names needing each digest, in entry order (read through `images(using:)`).
     private(set) var users: [Digest: [String]] = [:]
     /// Media type of the first descriptor that reaches each digest.
     private(set) var firstMediaType: [Digest: MediaType] = [:]
@@ -49,10 +49,18 @@ struct VerificationGraph: Sendable {
     private(set) var fromBase: [Digest: Descriptor] = [:]
     /// False when some manifest could not be read or parsed, so its children are unknown.
     private(set) var complete = true
-    private var parsed: [ParseKey: ParsedManifest?] = [:]
+    /// What parsing each manifest under each media type gave. An image manifest is kept once,
+    /// in `imageManifests`: at 10,000 images three maps holding each manifest were a fifth of
+    /// a bundle verify's peak.
+    private var parsed: [ParseKey: Parsed] = [:]
+    private enum Parsed {
+        case image
+        case index(ImageIndex)
+        case unusable
+    }
 
-    /// The parsed image manifest of each entry that is a single-platform image.
-    private(set) var entryManifests: [Digest: ImageManifest] = [:]
+    /// The entries that are single-platform images (their manifests in `imageManifests`).
+    private var entryImages = Set<Digest>()
     /// Whether index children may be absent (see `init`).
     private let partialIndexes: Bool
     /// Manifests whose bytes are sound but do not parse as the media type a descriptor gives,
@@ -82,20 +90,33 @@ struct VerificationGraph: Sendable {
             for root in entry.roots ?? [entry.descriptor] {
                 visit(root, image: entry.name, parent: parent, mayBeAbsent: false, depth: 0, input: input, seen: &seen, log: &log)
             }
-            if let key = parsed[ParseKey(digest: entry.descriptor.digest, mediaType: entry.descriptor.mediaType)],
-               case .image(let manifest)? = key {
-                entryManifests[entry.descriptor.digest] = manifest
+            if case .image? = parsed[ParseKey(digest: entry.descriptor.digest, mediaType: entry.descriptor.mediaType)] {
+                entryImages.insert(entry.descriptor.digest)
             }
         }
     }
 
+    /// The parsed image manifest of an entry that is a single-platform image.
+    func entryManifest(_ digest: Digest) -> ImageManifest? {
+        entryImages.contains(digest) ? imageManifests[digest] : nil
+    }
+
+    /// Whether any image needs `digest`.
+    func isUsed(_ digest: Digest) -> Bool { users[digest] != nil }
+
     /// Names of the images that need `digest`, in entry order.
-    func images(using digest: Digest) -> [String] { users[digest] ?? [] }
+    func images(using digest: Digest) -> [String] {
+        var seen = Set<String>()
+        return (users[digest] ?? []).filter { seen.insert($0).inserted }
+    }
 
     private mutating func visit(_ descriptor: Descriptor, image: String, parent: String, mayBeAbsent: Bool, depth: Int,
                                 input: VerificationInput, seen: inout Set<Digest>, log: inout ProblemLog) {
         let digest = descriptor.digest
-        if !(users[digest]?.contains(image) ?? false) { users[digest, default: []].append(image) }
+        // Entries are walked one at a time, so an image already listed is the last one; a name
+        // that two entries share may be listed twice, which `images(using:)` folds. (Searching
+        // the list made a base layer of 10,000 images cost 50 million string comparisons.)
+        if users[digest]?.last != image { users[digest, default: []].append(image) }
         if firstMediaType[digest] == nil { firstMediaType[digest] = descriptor.mediaType }
         guard seen.insert(digest).inserted else { return }
         let path = digest.layoutPath
@@ -159,16 +180,29 @@ struct VerificationGraph: Sendable {
     private mutating func manifest(_ descriptor: Descriptor, image: String, member: VerificationInput.Member, input: VerificationInput,
                                    log: inout ProblemLog) -> ParsedManifest? {
         let key = ParseKey(digest: descriptor.digest, mediaType: descriptor.mediaType)
-        if let cached = parsed[key] {
-            if cached == nil, let reason = unusable[key], blamed.insert(Blame(key: key, image: image)).inserted {
+        switch parsed[key] {
+        case .image?:
+            return imageManifests[descriptor.digest].map(ParsedManifest.image)
+        case .index(let index)?:
+            return .index(index)
+        case .unusable?:
+            if let reason = unusable[key], blamed.insert(Blame(key: key, image: image)).inserted {
                 logUnusable(descriptor, member: member, input: input, image: image, reason: reason, log: &log)
             }
-            return cached
+            return nil
+        case nil:
+            let result = readAndParse(descriptor, image: image, member: member, input: input, log: &log)
+            switch result {
+            case .image(let manifest)?:
+                parsed[key] = .image
+                imageManifests[descriptor.digest] = manifest
+            case .index(let index)?:
+                parsed[key] = .index(index)
+            case nil:
+                parsed[key] = .unusable
+            }
+            return result
         }
-        let result = readAndParse(descriptor, image: image, member: member, input: input, log: &log)
-        parsed[key] = result
-        if case .image(let manifest)? = result { imageManifests[descriptor.digest] = manifest }
-        return result
     }
 
     private mutating func readAndParse(_ descriptor: Descriptor, image: String, member: VerificationInput.Member, input: VerificationInput,
