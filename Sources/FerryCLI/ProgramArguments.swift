@@ -1,4 +1,5 @@
 import CFerryPortable
+import FerryCore
 import Foundation
 
 /// The arguments ferry was started with, taken from the kernel's argv rather than from
@@ -88,6 +89,7 @@ public enum FerryEntry {
             Terminal().err("ferry: error: /proc is not mounted; ferry needs it (the Swift runtime's thread pool reads /proc/<tid>/stat). Mount it with: mount -t proc proc /proc\n")
             exit(1)
         }
+        ProcessMemory.limitAllocatorArenas()
         switch ProgramArguments.current() {
         case .success(let arguments):
             if let format = VersionReport.requestedFormat(arguments) {
