@@ -39,13 +39,10 @@ public struct DigestHasher: Sendable {
 
     /// The digest of everything passed to `update` so far.
     public func finalize() -> Digest {
-        let hex: String
         switch state {
-        case .sha256(let h): hex = Self.hex(h.finalize())
-        case .sha512(let h): hex = Self.hex(h.finalize())
+        case .sha256(let h): return Digest(algorithm: algorithm, bytes: Array(h.finalize()))
+        case .sha512(let h): return Digest(algorithm: algorithm, bytes: Array(h.finalize()))
         }
-        // The hex is produced here from a fixed-size hash, so it is always well formed.
-        return Digest(unchecked: algorithm, hex: hex)
     }
 
     /// The digest of `bytes`.
@@ -55,22 +52,4 @@ public struct DigestHasher: Sendable {
         return hasher.finalize()
     }
 
-    private static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let table = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(128)
-        for byte in bytes {
-            out.append(table[Int(byte >> 4)])
-            out.append(table[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
-extension Digest {
-    /// For digests computed locally, whose hex is well formed by construction.
-    init(unchecked algorithm: Algorithm, hex: String) {
-        self.algorithm = algorithm
-        self.hex = hex
-    }
 }

@@ -238,9 +238,7 @@ extension VerificationInput {
     static func blobDigest(_ name: String) -> Digest? {
         do {
             guard let normalised = try MemberName.normalise(name) else { return nil }
-            let parts = normalised.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 3, parts[0] == "blobs" else { return nil }
-            return try Digest(parsing: "\(parts[1]):\(parts[2])")
+            return Digest(layoutPath: normalised)
         } catch {
             // Not a blob name: the problem is then labelled by the member name alone.
             return nil
