@@ -157,10 +157,12 @@ enum ImportPlanner {
     static func checkDockerSide(store: any BlobStore, images: [PublishImage], everything: Bool) throws {
         guard everything, let tar = store as? TarBlobStore, tar.members["manifest.json"] != nil else { return }
         let elements = try DockerManifestFile(tar).elements
-        let used = Set(images.flatMap { $0.blobs.map(\.digest.layoutPath) })
+        var used = Set<Digest>()
+        for image in images { used.formUnion(image.blobs.lazy.map(\.digest)) }
         for (position, element) in elements.enumerated() {
             for path in [element.Config] + element.Layers {
-                guard let normalised = try MemberName.normalise(path), used.contains(normalised) else {
+                guard let normalised = try MemberName.normalise(path), let digest = Digest(layoutPath: normalised),
+                      used.contains(digest) else {
                     throw FerryOperationsError.input(path: store.location,
                                                  reason: "manifest.json[\(position)] names \(path), which no index.json image uses: the two sides disagree")
                 }
