@@ -67,22 +67,34 @@ enum BundleMetadata {
     }
 
     /// One `manifest.json` element per distinct single-platform image; references to the same
-    /// image share an element and its `RepoTags`.
-    static func dockerManifest(_ images: [ResolvedImage]) -> [DockerManifestEntry] {
-        var entries: [DockerManifestEntry] = []
+    /// image share an element and its `RepoTags`. The elements are made as they are encoded:
+    /// their config and layer paths, made all at once, were 5 MB at 10,000 images.
+    static func dockerManifest(_ images: [ResolvedImage]) -> CanonicalJSON.Fill {
+        // Each element as the position of its first image and the tags of all of them.
+        var elements: [ElementSource] = []
         var byDigest: [Digest: Int] = [:]
-        for image in images {
-            guard let node = loadableNode(image) else { continue }
+        for (position, image) in images.enumerated() where loadableNode(image) != nil {
             let tags = image.source.familiarTag.map { [$0] } ?? []
             if let existing = byDigest[image.entry.digest] {
-                for tag in tags where !entries[existing].RepoTags.contains(tag) { entries[existing].RepoTags.append(tag) }
+                for tag in tags where !elements[existing].tags.contains(tag) { elements[existing].tags.append(tag) }
                 continue
             }
-            byDigest[image.entry.digest] = entries.count
-            entries.append(DockerManifestEntry(Config: node.manifest.config.digest.layoutPath, RepoTags: tags,
-                                               Layers: node.manifest.layers.map(\.digest.layoutPath)))
+            byDigest[image.entry.digest] = elements.count
+            elements.append(ElementSource(image: position, tags: tags))
         }
-        return entries
+        return CanonicalJSON.Fill(nil, elements) { element in
+            guard let node = loadableNode(images[element.image]) else {
+                throw FerryFormatError.output(path: "manifest.json", reason: "\(images[element.image].name) is no longer loadable")
+            }
+            return DockerManifestEntry(Config: node.manifest.config.digest.layoutPath, RepoTags: element.tags,
+                                       Layers: node.manifest.layers.map(\.digest.layoutPath))
+        }
+    }
+
+    /// What a `manifest.json` element is made from.
+    private struct ElementSource: Sendable {
+        let image: Int
+        var tags: [String]
     }
 
     /// Legacy `repositories`: familiar repository → tag → config hex (the image ID).

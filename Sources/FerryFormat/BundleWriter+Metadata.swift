@@ -28,7 +28,7 @@ enum MetadataMember: String, CaseIterable, Sendable {
             // plain loaders see images alone; an oci-archive has nowhere else to list them.
             return try BundleMetadata.indexDocument(format == .ferry ? plan.images.filter { $0.subject == nil } : plan.images)
         case .dockerManifest:
-            return CanonicalJSON.Document(array: .init(nil, BundleMetadata.dockerManifest(plan.images)))
+            return CanonicalJSON.Document(array: BundleMetadata.dockerManifest(plan.images))
         case .repositories:
             return CanonicalJSON.Document(bytes: try BundleMetadata.repositories(plan.images))
         }
