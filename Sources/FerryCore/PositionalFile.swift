@@ -75,13 +75,21 @@ public final class PositionalFile: @unchecked Sendable {
     /// An ordinary file: no part boundaries to respect.
     private var isSingleFile: Bool { segments.count == 1 && segments[0].length == nil }
 
+    /// Binary search of the parts' starts: a read or write of a bundle in hundreds of parts
+    /// (500 GB in 1 GiB parts) looked through them one by one for every network buffer.
     private func segmentIndex(for offset: Int64) -> Int? {
         if isSingleFile { return 0 }
-        for (index, segment) in segments.enumerated() {
-            if let length = segment.length, offset >= segment.start + length { continue }
-            return index
+        // The first part whose end lies past `offset` (a part without a length never ends).
+        var low = 0, high = segments.count
+        while low < high {
+            let middle = (low + high) / 2
+            if let length = segments[middle].length, offset >= segments[middle].start + length {
+                low = middle + 1
+            } else {
+                high = middle
+            }
         }
-        return nil
+        return low < segments.count ? low : nil
     }
 
     /// The part holding logical byte `position`, where that is inside the part, and how many of

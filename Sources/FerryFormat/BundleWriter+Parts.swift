@@ -23,10 +23,16 @@ extension BundleWriter {
         let finals = plan.sizes.indices.map { BundleFiles(outputPath).part($0) }
         let starts = plan.starts
         var blobsByPart: [[Digest]] = Array(repeating: [], count: plan.sizes.count)
+        // Blobs in offset order against parts in offset order: the first part a blob can lie in
+        // only moves forward (each blob against every part was blobs × parts).
+        var first = 0
         for (digest, slot) in blobSlots.sorted(by: { $0.value.dataOffset < $1.value.dataOffset }) {
             let end = slot.dataOffset + max(slot.member.size, 1) - 1
-            for (number, start) in starts.enumerated() where start <= end && slot.dataOffset < start + plan.sizes[number] {
+            while first < starts.count && starts[first] + plan.sizes[first] <= slot.dataOffset { first += 1 }
+            var number = first
+            while number < starts.count && starts[number] <= end {
                 blobsByPart[number].append(digest)
+                number += 1
             }
         }
         let index = PartIndex(

@@ -164,7 +164,12 @@ public struct PartSet: Sendable {
         var start: Int64 = 0
         for (number, size) in expected.sizes.enumerated() {
             let name = Self.fileName(BundleFiles(base).part(number))
-            let inside = blobs.filter { $0.offset < start + size && $0.offset + max($0.size, 1) > start }.map(\.digest)
+            // Which blobs the part holds, worked out only for a part that is wrong (for every
+            // part, it was parts × blobs work on each open of a split bundle).
+            let partStart = start
+            var inside: [Digest] {
+                blobs.filter { $0.offset < partStart + size && $0.offset + max($0.size, 1) > partStart }.map(\.digest)
+            }
             start += size
             guard number < parts.count else {
                 throw FerryFormatError.damaged(path: base, reason: "part \(number) of \(total) (\(name)) is missing\(Self.holding(inside))")

@@ -53,9 +53,13 @@ public struct KubernetesDiscovery: Sendable {
     }
 
     /// Images (sorted by full reference) and problems (in the order met).
-    public private(set) var images: [Found] = []
+    public var images: [Found] {
+        found.sorted { $0.key < $1.key }.map { Found(reference: $0.value.reference, locations: $0.value.locations) }
+    }
     public private(set) var problems: [Problem] = []
-    private var index: [String: Int] = [:]
+    /// Each image by its full reference, sorted only when asked for: keeping a sorted list
+    /// while scanning (an insert and a new index per image) was quadratic in the images.
+    private var found: [String: (reference: ImageReference, locations: [Location])] = [:]
 
     /// An empty discovery; feed it with `scan`.
     public init() {}
@@ -176,13 +180,6 @@ public struct KubernetesDiscovery: Sendable {
             problems.append(Problem(location: location, image: text, reason: error.description))
             return
         }
-        let key = reference.description
-        if let existing = index[key] {
-            images[existing] = Found(reference: reference, locations: images[existing].locations + [location])
-            return
-        }
-        let position = images.firstIndex { $0.reference.description > key } ?? images.endIndex
-        images.insert(Found(reference: reference, locations: [location]), at: position)
-        index = Dictionary(uniqueKeysWithValues: images.enumerated().map { ($1.reference.description, $0) })
+        found[reference.description, default: (reference, [])].locations.append(location)
     }
 }

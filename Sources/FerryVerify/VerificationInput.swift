@@ -127,6 +127,7 @@ extension VerificationInput {
         var members: [String: Member] = [:]
         var order: [String] = []
         var links: [(String, ScannedTarMember)] = []
+        var linkNames = Set<String>()
         var shadowing: [(String, ScannedTarMember)] = []
         var directories = Set<String>()
         for entry in scanned {
@@ -142,7 +143,7 @@ extension VerificationInput {
             // A directory entry never claims a name for a file: import (TarBlobStore), GNU tar
             // and skopeo skip directories and read the file of that name, so verify does too
             // (issue 15, item 15: a blob after a same-named directory was reported missing).
-            let claimed = members[name] != nil || links.contains { $0.0 == name }
+            let claimed = members[name] != nil || linkNames.contains(name)
             if entry.kind == .directory && (claimed || directories.contains(name)) { continue }
             if claimed {
                 shadowing.append((name, entry))
@@ -157,6 +158,7 @@ extension VerificationInput {
                 order.append(name)
             case .symlink, .hardlink:
                 links.append((name, entry))
+                linkNames.insert(name)
                 order.append(name)
             case .other(let type):
                 log.add(.unexpectedMember, member: name, offset: entry.headerOffset, scope: .none,
