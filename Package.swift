@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "FerryOperations", targets: ["FerryOperations"]),
         .library(name: "FerryPlan", targets: ["FerryPlan"]),
         .library(name: "FerryInputs", targets: ["FerryInputs"]),
+        .library(name: "FerryServe", targets: ["FerryServe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
@@ -73,6 +74,9 @@ let package = Package(
                 swiftSettings: strict),
         // Input files users already have: image-syncer / SWR auth.json and images.json|yaml,
         // skopeo sync YAML, Kubernetes manifests (issue 6). Kept out of FerryCore for Yams.
+        // `ferry serve` (issue 19): a read-only registry out of bundles. Above the format module;
+        // nothing but the CLI depends on it.
+        .target(name: "FerryServe", dependencies: ["FerryCore", "FerryFormat"], swiftSettings: strict),
         .target(name: "FerryInputs",
                 dependencies: ["FerryCore", "FerryRegistry", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
@@ -106,6 +110,7 @@ let package = Package(
                     dependencies: ["FerryOperations", "FerryPlan", "FerryVerify", "FerryFormat", "FerryTransfer", "FerryArchive", "FerryRegistry",
                                    "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "FerryServeTests", dependencies: ["FerryServe", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryPlanTests", dependencies: ["FerryPlan", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryInputsTests",
                     dependencies: ["FerryInputs", "FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],
