@@ -137,8 +137,12 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The order of `description`: by algorithm name, then by hex, which big-endian words keep.
     public static func < (lhs: Digest, rhs: Digest) -> Bool {
         if lhs.algorithm != rhs.algorithm { return lhs.algorithm.rawValue < rhs.algorithm.rawValue }
-        let left = lhs.head.list + (lhs.tail ?? []), right = rhs.head.list + (rhs.tail ?? [])
-        return left.lexicographicallyPrecedes(right)
+        let (left, right) = (lhs.head, rhs.head)
+        if left.a != right.a { return left.a < right.a }
+        if left.b != right.b { return left.b < right.b }
+        if left.c != right.c { return left.c < right.c }
+        if left.d != right.d { return left.d < right.d }
+        return (lhs.tail ?? []).lexicographicallyPrecedes(rhs.tail ?? [])
     }
 }
 
