@@ -1,0 +1,139 @@
+public import FerryCore
+public import FerryFormat
+
+/// What a set of served bundles holds, by the names a client asks for: repositories (under
+/// each image's original registry and path) with their tags, and where every blob lies. Built
+/// from the bundles' content indexes alone, so it costs a few hundred bytes an image and no
+/// read of the blobs.
+///
+/// A request names a repository by its path (`library/nginx`). `?ns=` (what containerd sends
+/// through a `hosts.toml` mirror) says which registry's; without it a path held by one
+/// registry only is found, a path held by several is ambiguous, and a path whose first
+/// component is a registry (`docker.io/library/nginx`) names that registry's repository.
+public struct ServedCatalog: Sendable {
+    /// Where a blob's bytes lie: which bundle, from which offset, how many.
+    public struct Place: Sendable, Equatable {
+        public let bundle: Int
+        public let offset: Int64
+        public let size: Int64
+        public let mediaType: MediaType
+    }
+
+    /// A repository found for a request: its registry and path.
+    public struct RepositoryKey: Sendable, Hashable, CustomStringConvertible {
+        public let registry: String
+        public let path: String
+        public var description: String { "\(registry)/\(path)" }
+
+        public init(registry: String, path: String) {
+            self.registry = registry
+            self.path = path
+        }
+    }
+
+    /// What looking a repository up gave.
+    public enum Lookup: Sendable, Equatable {
+        case found(RepositoryKey)
+        case unknown
+        /// The path is held by several registries and the request did not say which.
+        case ambiguous(registries: [String])
+    }
+
+    /// Repository path → registry → tag → manifest digest.
+    private var tags: [String: [String: [String: Digest]]] = [:]
+    private var blobs: [Digest: Place] = [:]
+    /// Tags two bundles give different digests (the first bundle given wins), as
+    /// `registry/path:tag`.
+    public private(set) var conflicts: [String] = []
+
+    /// `bundles` in the order given: an earlier bundle's tag wins over a later one's.
+    public init(bundles: [ContentIndex]) throws(FerryServeError) {
+        for (number, index) in bundles.enumerated() {
+            for blob in index.blobs where blobs[blob.digest] == nil {
+                blobs[blob.digest] = Place(bundle: number, offset: blob.offset, size: blob.size, mediaType: blob.mediaType)
+            }
+            let named = index.images.map { ($0.name, $0.digest) } + (index.attachments ?? []).map { ($0.name, $0.digest) }
+            for (name, digest) in named {
+                let reference: ImageReference
+                do {
+                    reference = try ImageReference(parsing: name)
+                } catch {
+                    throw .bundle(number: number, reason: "image name \(name) does not parse: \(error)")
+                }
+                guard blobs[digest]?.mediaType.isManifest == true else {
+                    throw .bundle(number: number, reason: "\(name) pins \(digest), which the bundle does not hold as a manifest")
+                }
+                let registry = Self.canonicalRegistry(reference.registry)
+                var repository = tags[reference.repository, default: [:]][registry, default: [:]]
+                if let tag = reference.tag {
+                    if let earlier = repository[tag], earlier != digest {
+                        conflicts.append("\(registry)/\(reference.repository):\(tag)")
+                    } else {
+                        repository[tag] = digest
+                    }
+                }
+                tags[reference.repository, default: [:]][registry] = repository
+            }
+        }
+    }
+
+    /// docker.io under its other names.
+    static func canonicalRegistry(_ host: String) -> String {
+        ["index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].contains(host) ? "docker.io" : host
+    }
+
+    /// The repository a request for `name` (with `?ns=namespace`, if given) means.
+    public func repository(_ name: String, namespace: String?) -> Lookup {
+        if let registries = tags[name] {
+            if let namespace {
+                let registry = Self.canonicalRegistry(namespace)
+                return registries[registry] != nil ? .found(RepositoryKey(registry: registry, path: name)) : .unknown
+            }
+            if registries.count == 1, let registry = registries.keys.first { return .found(RepositoryKey(registry: registry, path: name)) }
+            return .ambiguous(registries: registries.keys.sorted())
+        }
+        // `docker.io/library/nginx`: a registry as the first component.
+        guard namespace == nil, let slash = name.firstIndex(of: "/") else { return .unknown }
+        let registry = Self.canonicalRegistry(String(name[..<slash])), path = String(name[name.index(after: slash)...])
+        return tags[path]?[registry] != nil ? .found(RepositoryKey(registry: registry, path: path)) : .unknown
+    }
+
+    /// The manifest `reference` names in `repository`: by tag, that tag's; by digest, any
+    /// manifest the bundles hold (an index's platform manifests are asked for by digest under
+    /// the index's repository, and the content index does not list them by repository).
+    public func manifest(_ reference: DistributionRoute.ManifestReference, in repository: RepositoryKey) -> (Digest, Place)? {
+        let digest: Digest
+        switch reference {
+        case .tag(let tag):
+            guard let tagged = tags[repository.path]?[repository.registry]?[tag] else { return nil }
+            digest = tagged
+        case .digest(let asked):
+            digest = asked
+        }
+        guard let place = blobs[digest], place.mediaType.isManifest else { return nil }
+        return (digest, place)
+    }
+
+    /// Where `digest` lies (any blob of the pool: the bundles hold one pool for all images).
+    public func blob(_ digest: Digest) -> Place? { blobs[digest] }
+
+    /// The tags of `repository`, sorted, after `last`, at most `count` of them; and whether
+    /// more follow (for the `Link` header of the next page).
+    public func tags(of repository: RepositoryKey, count: Int?, after last: String?) -> (tags: [String], more: Bool) {
+        Self.page((tags[repository.path]?[repository.registry] ?? [:]).keys.sorted(), count: count, after: last)
+    }
+
+    /// Every repository path, sorted, paged as `tags(of:)` is.
+    public func catalog(count: Int?, after last: String?) -> (repositories: [String], more: Bool) {
+        Self.page(tags.keys.sorted(), count: count, after: last)
+    }
+
+    /// distribution's paging: the sorted names after `last`, at most `count` (none when 0).
+    static func page(_ sorted: [String], count: Int?, after last: String?) -> ([String], Bool) {
+        let start = last.map { last in sorted.firstIndex { $0 > last } ?? sorted.endIndex } ?? sorted.startIndex
+        let rest = sorted[start...]
+        guard let count else { return (Array(rest), false) }
+        let page = rest.prefix(max(count, 0))
+        return (Array(page), page.count < rest.count)
+    }
+}
