@@ -138,6 +138,12 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         ImageReference(registry: registry, repository: repository, tag: tag, digest: digest)
     }
 
+    /// Docker Hub under any of the host names clients use for it (`index.docker.io`,
+    /// `registry-1.docker.io`, `registry.hub.docker.com`) is `docker.io`; other hosts as given.
+    public static func canonicalRegistry(_ host: String) -> String {
+        ["registry.hub.docker.com", "index.docker.io", "registry-1.docker.io"].contains(host) ? dockerHub : host
+    }
+
     public static func isValidTag(_ tag: String) -> Bool {
         guard let first = tag.utf8.first, tag.utf8.count <= 128 else { return false }
         func word(_ c: UInt8) -> Bool {
@@ -147,7 +153,7 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`
-    static func isValidPathComponent(_ component: Substring) -> Bool {
+    public static func isValidPathComponent(_ component: Substring) -> Bool {
         let bytes = Array(component.utf8)
         guard !bytes.isEmpty else { return false }
         func alnum(_ c: UInt8) -> Bool { (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) }

@@ -1,4 +1,5 @@
 public import FerryRegistry
+import FerryCore
 import Foundation
 
 /// An image-syncer / SWR image-migrator `auth.json` (or its YAML form), as a credential source
@@ -113,8 +114,7 @@ public struct SyncerAuthFile: CredentialProvider {
         while text.hasSuffix("/") { text.removeLast() }
         let parts = text.split(separator: "/", maxSplits: 1)
         guard let host = parts.first else { return "" }
-        let hubAliases = ["registry.hub.docker.com", "index.docker.io", "registry-1.docker.io", "docker.io"]
-        let normalisedHost = hubAliases.contains(host.lowercased()) ? "docker.io" : host.lowercased()
+        let normalisedHost = ImageReference.canonicalRegistry(host.lowercased())
         return parts.count == 2 ? "\(normalisedHost)/\(parts[1])" : normalisedHost
     }
 }

@@ -89,7 +89,7 @@ public enum DistributionRoute: Equatable, Sendable {
                 }
                 self = .manifest(name: name, reference: .digest(digest))
             } else {
-                guard Self.isValidTag(last) else {
+                guard ImageReference.isValidTag(last) else {
                     self = .invalid(code: "MANIFEST_UNKNOWN", message: "invalid tag \(last.prefix(256))")
                     return
                 }
@@ -104,44 +104,9 @@ public enum DistributionRoute: Equatable, Sendable {
         }
     }
 
-    /// Each component: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*`; the whole under 256 characters.
+    /// Each component as ImageReference reads a repository path; the whole under 256 characters.
     static func isValidName(_ components: [String]) -> Bool {
-        guard !components.isEmpty, components.joined(separator: "/").utf8.count <= 255 else { return false }
-        return components.allSatisfy { component in
-            let bytes = Array(component.utf8)
-            guard let first = bytes.first, let last = bytes.last, isLowerAlphanumeric(first), isLowerAlphanumeric(last) else { return false }
-            var position = 0
-            while position < bytes.count {
-                if isLowerAlphanumeric(bytes[position]) {
-                    position += 1
-                    continue
-                }
-                // A separator run: ".", "_", "__" or one or more "-".
-                var end = position
-                while end < bytes.count && !isLowerAlphanumeric(bytes[end]) { end += 1 }
-                let run = bytes[position..<end]
-                let allowed = run.elementsEqual([UInt8(ascii: ".")]) || run.elementsEqual([UInt8(ascii: "_")])
-                    || run.elementsEqual([UInt8(ascii: "_"), UInt8(ascii: "_")]) || run.allSatisfy { $0 == UInt8(ascii: "-") }
-                guard allowed else { return false }
-                position = end
-            }
-            return true
-        }
-    }
-
-    /// `[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}`.
-    static func isValidTag(_ tag: String) -> Bool {
-        let bytes = Array(tag.utf8)
-        guard let first = bytes.first, bytes.count <= 128, isWord(first), first != UInt8(ascii: ".") && first != UInt8(ascii: "-") else { return false }
-        return bytes.allSatisfy(isWord)
-    }
-
-    private static func isLowerAlphanumeric(_ byte: UInt8) -> Bool {
-        (byte >= 0x61 && byte <= 0x7a) || (byte >= 0x30 && byte <= 0x39)
-    }
-
-    private static func isWord(_ byte: UInt8) -> Bool {
-        isLowerAlphanumeric(byte) || (byte >= 0x41 && byte <= 0x5a) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-            || byte == UInt8(ascii: "-")
+        !components.isEmpty && components.joined(separator: "/").utf8.count <= 255
+            && components.allSatisfy { ImageReference.isValidPathComponent(Substring($0)) }
     }
 }

@@ -63,7 +63,7 @@ public struct ServedCatalog: Sendable {
                 guard blobs[digest]?.mediaType.isManifest == true else {
                     throw .bundle(number: number, reason: "\(name) pins \(digest), which the bundle does not hold as a manifest")
                 }
-                let registry = Self.canonicalRegistry(reference.registry)
+                let registry = ImageReference.canonicalRegistry(reference.registry)
                 var repository = tags[reference.repository, default: [:]][registry, default: [:]]
                 if let tag = reference.tag {
                     if let earlier = repository[tag], earlier != digest {
@@ -77,16 +77,11 @@ public struct ServedCatalog: Sendable {
         }
     }
 
-    /// docker.io under its other names.
-    static func canonicalRegistry(_ host: String) -> String {
-        ["index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].contains(host) ? "docker.io" : host
-    }
-
     /// The repository a request for `name` (with `?ns=namespace`, if given) means.
     public func repository(_ name: String, namespace: String?) -> Lookup {
         if let registries = tags[name] {
             if let namespace {
-                let registry = Self.canonicalRegistry(namespace)
+                let registry = ImageReference.canonicalRegistry(namespace)
                 return registries[registry] != nil ? .found(RepositoryKey(registry: registry, path: name)) : .unknown
             }
             if registries.count == 1, let registry = registries.keys.first { return .found(RepositoryKey(registry: registry, path: name)) }
@@ -94,7 +89,7 @@ public struct ServedCatalog: Sendable {
         }
         // `docker.io/library/nginx`: a registry as the first component.
         guard namespace == nil, let slash = name.firstIndex(of: "/") else { return .unknown }
-        let registry = Self.canonicalRegistry(String(name[..<slash])), path = String(name[name.index(after: slash)...])
+        let registry = ImageReference.canonicalRegistry(String(name[..<slash])), path = String(name[name.index(after: slash)...])
         return tags[path]?[registry] != nil ? .found(RepositoryKey(registry: registry, path: path)) : .unknown
     }
 
