@@ -6,25 +6,16 @@ import Foundation
 public enum CanonicalJSON {
     /// `pretty` adds line breaks and indentation (files people read: the part index).
     public static func encode<Value: Encodable>(_ value: Value, pretty: Bool = false) throws -> [UInt8] {
+        Array(try encoder(pretty: pretty).encode(value))
+    }
+
+    /// The encoder of the canonical form: whole documents and, one element at a time, the
+    /// large arrays of a `Document` come out of the same settings.
+    static func encoder(pretty: Bool = false) -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = pretty ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
                                           : [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try encoder.encode(value))
-    }
-
-    /// The canonical bytes of `elements` as an array, the same bytes `encode(elements)` gives,
-    /// made one element at a time. JSONEncoder first builds a tree of the whole value, several
-    /// times the size of its output; for the arrays that grow with a list (content index rows,
-    /// `index.json` entries, `manifest.json` elements) that tree was most of an export's memory
-    /// at 10,000 images. Element by element, memory follows the output.
-    public static func encodeArray<Element: Encodable & Sendable>(_ elements: [Element]) throws -> [UInt8] {
-        try Document(array: Fill(nil, elements)).bytes()
-    }
-
-    /// The canonical bytes of an object whose large arrays are encoded one element at a time
-    /// (`Document(_:filling:)`), in one buffer.
-    public static func fill(_ shell: [UInt8], with fills: [Fill]) throws(FerryCoreError) -> [UInt8] {
-        try Document(shell, filling: fills).bytes()
+        return encoder
     }
 
     /// One array to put into a shell document: its key and its elements, each made from a
@@ -58,7 +49,9 @@ public enum CanonicalJSON {
     /// time they are asked for, so a writer can learn its size and digest, then stream it into
     /// place, without the whole document ever being in memory (a 10,000-image bundle's
     /// metadata is 17 MB, and held as arrays that grew by doubling it was a quarter of an
-    /// export's peak). The same value always gives the same bytes.
+    /// export's peak). The same value always gives the same bytes, the bytes `encode` gives
+    /// the whole value: JSONEncoder first builds a tree of the whole value, several times the
+    /// size of its output, which element by element it never does.
     public struct Document: Sendable {
         enum Piece: Sendable {
             case bytes(ArraySlice<UInt8>)
@@ -101,8 +94,7 @@ public enum CanonicalJSON {
         /// Hands the bytes to `sink` in order, a piece at a time (an element, or a stretch of
         /// the shell).
         public func write(_ sink: (UnsafeRawBufferPointer) throws -> Void) throws(FerryCoreError) {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let encoder = CanonicalJSON.encoder()
             do {
                 for piece in pieces {
                     switch piece {

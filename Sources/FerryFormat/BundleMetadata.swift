@@ -30,20 +30,15 @@ enum BundleMetadata {
     }
 
     static func indexJSON(_ entries: [Descriptor]) throws -> [UInt8] {
-        try indexDocument(entries).bytes()
+        try indexDocument(entries) { $0 }.bytes()
     }
 
-    /// `index.json` with `entries`, encoded one entry at a time into the empty array: the bytes
-    /// of encoding the whole index.
-    static func indexDocument(_ entries: [Descriptor]) throws -> CanonicalJSON.Document {
+    /// `index.json` with an entry for each source, each made as it is encoded (`entry`) into
+    /// the empty array: the bytes of encoding the whole index.
+    static func indexDocument<Source: Sendable>(_ sources: [Source], _ entry: @escaping @Sendable (Source) -> Descriptor) throws
+        -> CanonicalJSON.Document {
         let shell = try CanonicalJSON.encode(ImageIndex(schemaVersion: 2, mediaType: .ociIndex, manifests: []))
-        return try CanonicalJSON.Document(shell, filling: [.init("manifests", entries)])
-    }
-
-    /// `index.json` naming `images`, each entry made as it is encoded (`indexEntry`).
-    static func indexDocument(_ images: [ResolvedImage]) throws -> CanonicalJSON.Document {
-        let shell = try CanonicalJSON.encode(ImageIndex(schemaVersion: 2, mediaType: .ociIndex, manifests: []))
-        return try CanonicalJSON.Document(shell, filling: [.init("manifests", images, indexEntry)])
+        return try CanonicalJSON.Document(shell, filling: [.init("manifests", sources, entry)])
     }
 
     struct DockerManifestEntry: Codable, Equatable {
@@ -129,17 +124,14 @@ enum BundleMetadata {
         }
         fill(&shell)
         let images = plan.images.indices.filter { plan.images[$0].subject == nil }
-        return try CanonicalJSON.Document(try CanonicalJSON.encode(shell), filling: [
-            .init("blobs", plan.blobs) { blob in
-                ContentIndex.Blob(digest: blob.descriptor.digest, size: blob.descriptor.size,
-                                  mediaType: blob.descriptor.mediaType, offset: offsets[blob.descriptor.digest]?.dataOffset ?? 0)
-            },
-            .init("images", images) { position in
-                let image = plan.images[position]
-                return ContentIndex.Image(source: image.source.description, name: image.name, digest: image.entry.digest,
-                                          mediaType: image.entry.mediaType, size: image.entry.size,
-                                          platforms: image.platforms.map(\.description), sourceDigest: image.sourceIndexDigest)
-            },
-        ])
+        return try shell.document(blobs: plan.blobs, { blob in
+            ContentIndex.Blob(digest: blob.descriptor.digest, size: blob.descriptor.size,
+                              mediaType: blob.descriptor.mediaType, offset: offsets[blob.descriptor.digest]?.dataOffset ?? 0)
+        }, images: images, { position in
+            let image = plan.images[position]
+            return ContentIndex.Image(source: image.source.description, name: image.name, digest: image.entry.digest,
+                                      mediaType: image.entry.mediaType, size: image.entry.size,
+                                      platforms: image.platforms.map(\.description), sourceDigest: image.sourceIndexDigest)
+        })
     }
 }

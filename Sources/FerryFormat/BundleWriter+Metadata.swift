@@ -26,7 +26,8 @@ enum MetadataMember: String, CaseIterable, Sendable {
         case .indexJSON:
             // A ferry bundle lists attachments in its content index only (SPEC.md §13), so the
             // plain loaders see images alone; an oci-archive has nowhere else to list them.
-            return try BundleMetadata.indexDocument(format == .ferry ? plan.images.filter { $0.subject == nil } : plan.images)
+            return try BundleMetadata.indexDocument(format == .ferry ? plan.images.filter { $0.subject == nil } : plan.images,
+                                                    BundleMetadata.indexEntry)
         case .dockerManifest:
             return CanonicalJSON.Document(array: BundleMetadata.dockerManifest(plan.images))
         case .repositories:

@@ -144,14 +144,23 @@ public struct ContentIndex: Codable, Sendable, Equatable {
     }
 
     /// Canonical encoding: sorted keys, no escaped slashes, so equal indexes give equal bytes.
-    /// The two arrays that grow with the list (`blobs`, `images`) are encoded row by row and
-    /// put in place (`CanonicalJSON.encodeArray`): the same bytes, without JSONEncoder's tree
-    /// of the whole index.
     public func encoded() throws -> [UInt8] {
+        try document(blobs: blobs, { $0 }, images: images, { $0 }).bytes()
+    }
+
+    /// This index as a canonical document whose two arrays that grow with the list are made
+    /// row by row as they are encoded: `blobs` from `blobSources`, `images` from
+    /// `imageSources` (this value's own rows are not used). The same bytes as encoding the
+    /// whole index, without JSONEncoder's tree of it or the rows held as values.
+    func document<BlobSource: Sendable, ImageSource: Sendable>(
+        blobs blobSources: [BlobSource], _ blob: @escaping @Sendable (BlobSource) throws -> Blob,
+        images imageSources: [ImageSource], _ image: @escaping @Sendable (ImageSource) throws -> Image
+    ) throws -> CanonicalJSON.Document {
         var shell = self
         shell.blobs = []
         shell.images = []
-        return try CanonicalJSON.fill(try CanonicalJSON.encode(shell), with: [.init("blobs", blobs), .init("images", images)])
+        return try CanonicalJSON.Document(try CanonicalJSON.encode(shell),
+                                          filling: [.init("blobs", blobSources, blob), .init("images", imageSources, image)])
     }
 
     /// Decodes and checks the schema version.

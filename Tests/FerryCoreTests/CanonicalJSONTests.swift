@@ -24,7 +24,7 @@ import Testing
     @Test(arguments: [0, 1, 7])
     func arrayElementByElementIsTheWholeArray(_ count: Int) throws {
         let elements = try Self.entries(count)
-        #expect(try CanonicalJSON.encodeArray(elements) == CanonicalJSON.encode(elements))
+        #expect(try CanonicalJSON.Document(array: .init(nil, elements)).bytes() == CanonicalJSON.encode(elements))
     }
 
     @Test(arguments: [0, 1, 7])
@@ -33,13 +33,13 @@ import Testing
         index.annotations = ["dev.ferry.note": "a/b \"quoted\" é"]
         var shell = index
         shell.manifests = []
-        let filled = try CanonicalJSON.fill(try CanonicalJSON.encode(shell), with: [.init("manifests", index.manifests)])
+        let filled = try CanonicalJSON.Document(try CanonicalJSON.encode(shell), filling: [.init("manifests", index.manifests)]).bytes()
         #expect(filled == (try CanonicalJSON.encode(index)))
     }
 
     @Test func aMissingEmptyArrayIsAnError() throws {
         let shell = try CanonicalJSON.encode(["manifests": [1]])
-        #expect(throws: FerryCoreError.self) { try CanonicalJSON.fill(shell, with: [.init("manifests", [2])]) }
+        #expect(throws: FerryCoreError.self) { try CanonicalJSON.Document(shell, filling: [.init("manifests", [2])]) }
     }
 
     /// A document is measured, then made again to be written: both must agree with its bytes,
