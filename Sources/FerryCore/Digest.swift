@@ -103,7 +103,7 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The lowercase hex encoding.
     public var hex: String {
         let words = head.list + (tail ?? [])
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = Self.hexDigits
         return String(unsafeUninitializedCapacity: words.count * 16) { buffer in
             var position = 0
             for word in words {
@@ -115,6 +115,9 @@ public struct Digest: Hashable, Sendable, Comparable, CustomStringConvertible {
             return position
         }
     }
+
+    /// Made once: `hex` is asked for with every URL and member path a digest goes into.
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// `algorithm:hex`.
     public var description: String { "\(algorithm.rawValue):\(hex)" }

@@ -43,8 +43,8 @@ enum VerificationDockerManifest {
                     "manifest.json is unusable, so docker-archive readers cannot load any image: \(DecodingSummary.of(error))")
             return
         }
-        // Looked up by paths, not searched: at 10,000 images a search per element made the
-        // check quadratic (minutes of path strings made and compared).
+        // Looked up by config and layer digests, not searched: at 10,000 images a search per
+        // element made the check quadratic (minutes of path strings made and compared).
         var byBlobs: [[Digest]: Int] = [:]
         for (position, candidate) in candidates.enumerated() {
             guard let blobs = candidate.blobs, byBlobs[blobs] == nil else { continue }
@@ -64,8 +64,8 @@ enum VerificationDockerManifest {
                 layers.append(path)
             }
             guard layers.count == element.Layers.count else { continue }
-            // Paths that are not `blobs/<alg>/<hex>` name no image's blobs.
-            let named = ([config] + layers).compactMap(VerificationInput.blobDigest)
+            // Paths (normalised above) that are not `blobs/<alg>/<hex>` name no image's blobs.
+            let named = ([config] + layers).compactMap { Digest(layoutPath: $0) }
             let key = named.count == layers.count + 1 ? named : nil
             if let hit = key.flatMap({ byBlobs[$0] }).map({ candidates[$0] }) {
                 matched.insert(hit.digest)
