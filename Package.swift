@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // ferry: move container images across air gaps. Module layering is described in README.md
 // ("Architecture"); each C library is imported by exactly one module.
 import PackageDescription
@@ -31,6 +31,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         // YAML for the input files users bring (image-syncer, skopeo sync, Kubernetes manifests).
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        // The HTTP server of `ferry serve` (issue 19), on SwiftNIO. Traits off: no
+        // swift-configuration, and Foundation only as the rest of ferry already links it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
+        // Named for the types FerryServe uses directly (ByteBuffer, HTTPField); Hummingbird
+        // brings both anyway.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // C libraries (Debian -dev packages), each behind one Swift module.
@@ -72,17 +79,25 @@ let package = Package(
                 dependencies: ["FerryCore", "FerryArchive", "FerryFormat", "FerryHTTP", "FerryMirrors", "FerryPlan", "FerryRegistry",
                                "FerryTransfer"],
                 swiftSettings: strict),
+        // `ferry serve` (issue 19): a read-only registry out of bundles. Above the format module;
+        // nothing but the CLI depends on it, so Hummingbird and SwiftNIO stay out of the rest.
+        .target(name: "FerryServe",
+                dependencies: ["FerryCore", "FerryArchive", "FerryFormat",
+                               .product(name: "Hummingbird", package: "hummingbird"),
+                               .product(name: "HummingbirdCore", package: "hummingbird"),
+                               .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "HTTPTypes", package: "swift-http-types"),
+                               .product(name: "Logging", package: "swift-log")],
+                swiftSettings: strict),
         // Input files users already have: image-syncer / SWR auth.json and images.json|yaml,
         // skopeo sync YAML, Kubernetes manifests (issue 6). Kept out of FerryCore for Yams.
-        // `ferry serve` (issue 19): a read-only registry out of bundles. Above the format module;
-        // nothing but the CLI depends on it.
-        .target(name: "FerryServe", dependencies: ["FerryCore", "FerryFormat"], swiftSettings: strict),
         .target(name: "FerryInputs",
                 dependencies: ["FerryCore", "FerryRegistry", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .target(name: "FerryCLI",
                 dependencies: ["CFerryPortable", "FerryCore", "FerryArchive", "FerryHTTP", "FerryRegistry", "FerryFormat", "FerryVerify",
                                "FerryTransfer", "FerryOperations", "FerryMirrors", "FerryInputs", "FerryPlan",
+                               "FerryServe",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),

@@ -7,6 +7,7 @@ import FerryInputs
 import FerryOperations
 import FerryPlan
 import FerryRegistry
+import FerryServe
 import FerryTransfer
 
 /// The one place errors become messages and exit codes (listed in `ferry --help`).
@@ -73,6 +74,12 @@ enum ErrorReporter {
             return 65
         case is FerryHTTPError:
             return 69
+        case let error as FerryServeError:
+            switch error {
+            case .bundle: return 65
+            case .changed: return 74
+            case .server: return 69
+            }
         case let error as FerryArchiveError:
             // What an archive says about itself is bad input; only ferry's own writing is local I/O
             // (issue 15, item 19: a hostile member name exited 74).

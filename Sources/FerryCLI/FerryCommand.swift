@@ -31,7 +31,7 @@ public struct FerryCommand: AsyncParsableCommand {
           77  authentication or authorization refused
           130 interrupted (SIGINT); 143 terminated (SIGTERM): scratch files removed, a rerun resumes
         """,
-        subcommands: [ExportCommand.self, ImportCommand.self, PlanCommand.self, VerifyCommand.self, InspectCommand.self, DiscoverCommand.self, CopyCommand.self, SyncCommand.self, MirrorConfigCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
+        subcommands: [ExportCommand.self, ImportCommand.self, PlanCommand.self, VerifyCommand.self, InspectCommand.self, DiscoverCommand.self, CopyCommand.self, SyncCommand.self, MirrorConfigCommand.self, ServeCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
     )
 
     @Flag(name: .customLong("version"),

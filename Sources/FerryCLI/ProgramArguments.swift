@@ -101,7 +101,9 @@ public enum FerryEntry {
                     exit(74)
                 }
             }
-            Interruption.install(command: arguments.first { !$0.hasPrefix("-") })
+            let command = arguments.first { !$0.hasPrefix("-") }
+            // `ferry serve` stops on these signals itself, finishing the requests in flight.
+            if command != "serve" { Interruption.install(command: command) }
             await FerryCommand.main(ProgramArguments.normalised(arguments))
         case .failure(let problem):
             Terminal().err("ferry: error: \(problem.message)\n")

@@ -9,11 +9,13 @@ public struct ServeAnswer: Sendable, Equatable {
         public let value: String
     }
 
-    /// The body: none (HEAD, 405…), small bytes made here, or a stretch of a bundle file.
+    /// The body: none (HEAD, 405…), small bytes made here, or a stretch of a bundle file: `count`
+    /// bytes from `offset` of bundle number `bundle`, all inside blob `digest` (which the server
+    /// proves intact before it sends any of them).
     public enum Body: Sendable, Equatable {
         case none
         case bytes([UInt8])
-        case blob(bundle: Int, offset: Int64, count: Int64)
+        case blob(digest: Digest, bundle: Int, offset: Int64, count: Int64)
     }
 
     public var status: Int
@@ -128,7 +130,7 @@ public struct ServeAnswer: Sendable, Equatable {
             headers.append(Header(name: "Content-Range", value: range.contentRange(length: place.size) ?? ""))
         }
         headers.append(Header(name: "Content-Length", value: "\(count)"))
-        return ServeAnswer(status: status, headers: headers, body: head ? .none : .blob(bundle: place.bundle, offset: offset, count: count))
+        return ServeAnswer(status: status, headers: headers, body: head ? .none : .blob(digest: digest, bundle: place.bundle, offset: offset, count: count))
     }
 
     private static func json(_ status: Int, _ bytes: [UInt8], head: Bool) throws -> ServeAnswer {
@@ -140,7 +142,7 @@ public struct ServeAnswer: Sendable, Equatable {
     }
 
     /// An OCI error body (distribution-spec, "Error Codes").
-    static func error(_ status: Int, _ code: String, _ message: String) throws -> ServeAnswer {
+    public static func error(_ status: Int, _ code: String, _ message: String) throws -> ServeAnswer {
         struct Body: Encodable {
             struct Entry: Encodable {
                 let code: String

@@ -112,6 +112,9 @@ public struct ServedCatalog: Sendable {
     /// Where `digest` lies (any blob of the pool: the bundles hold one pool for all images).
     public func blob(_ digest: Digest) -> Place? { blobs[digest] }
 
+    /// Every blob of the pool, manifests included, in digest order.
+    public var digests: [Digest] { blobs.keys.sorted { $0.description < $1.description } }
+
     /// The tags of `repository`, sorted, after `last`, at most `count` of them; and whether
     /// more follow (for the `Link` header of the next page).
     public func tags(of repository: RepositoryKey, count: Int?, after last: String?) -> (tags: [String], more: Bool) {

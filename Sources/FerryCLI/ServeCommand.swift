@@ -1,0 +1,168 @@
+import ArgumentParser
+import FerryCore
+import FerryServe
+import Foundation
+import Logging
+
+/// `ferry serve`: a read-only registry straight out of bundles (issue 19).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve bundles as a read-only registry, in place: no registry to set up, no import, no copy.",
+        discussion: """
+        Answers the pull side of the OCI distribution API straight from the bundles: GET and \
+        HEAD of /v2/, manifests (by tag and digest, with their stored media type and \
+        Docker-Content-Digest), blobs (with one Range: 206, or 416 outside the blob), \
+        tags/list and _catalog (with n and last). Everything that writes answers 405. \
+        Repositories keep their original names: docker.io/library/nginx is library/nginx \
+        (or docker.io/library/nginx), and ?ns=<registry> (what a containerd hosts.toml mirror \
+        sends) picks the registry when several hold the same path. Bundles given first win a \
+        tag two of them hold.
+
+        Byte-exact or nothing: a blob is hashed before its first byte is sent (all of them at \
+        start with --verify) and the verdict is kept; a damaged blob is answered with 500 and \
+        a log line naming the images it breaks, never with its bytes. Blobs are read where the \
+        content index says they lie, so a compressed bundle is refused with the command that \
+        decompresses it (or decompressed once into --cache DIR). A split bundle is served from \
+        its parts.
+
+        Stops on SIGTERM or SIGINT: no new connections; requests in flight finish. One access \
+        log line per request on stderr (--format json: a JSON object per line); -q: none.
+
+        Examples:
+          ferry serve site-a.tar
+          ferry serve site-a.tar site-b.tar --listen 0.0.0.0:5000 --verify
+          skopeo copy --all --src-tls-verify=false docker://127.0.0.1:5000/library/nginx:1.27 oci:nginx
+        """
+    )
+
+    @Argument(help: ArgumentHelp("The bundles to serve (a tar, or any part or the part index of a split bundle).", valueName: "bundle"))
+    var bundles: [String]
+
+    @Option(name: .customLong("listen"), help: ArgumentHelp("Address and port to listen on (port 0: any free port, reported on stderr).", valueName: "host:port"))
+    var listen = "127.0.0.1:5000"
+
+    @Flag(name: .customLong("verify"), help: "Hash every blob before accepting connections (otherwise each on its first request).")
+    var verify = false
+
+    @Option(name: .customLong("cache"), help: ArgumentHelp("Directory where compressed bundles are decompressed once (and reused by later runs).", valueName: "dir"))
+    var cache: String?
+
+    @Option(name: .customLong("max-connections"), help: "Connections served at once; more wait in the listen queue.")
+    var maxConnections = 256
+
+    @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close a connection idle for this many seconds.", valueName: "seconds"))
+    var idleTimeout = 60
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        guard !bundles.isEmpty else { throw ValidationError("give at least one bundle to serve") }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
+        guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be at least 1 second") }
+        _ = try ListenAddress(listen)
+    }
+
+    func run() async throws {
+        let terminal = Terminal()
+        let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
+        do {
+            let address = try ListenAddress(listen)
+            let served = try ServedBundles.open(bundles.map(ExportCommand.absolute), cache: cache.map(ExportCommand.absolute))
+            for conflict in served.catalog.conflicts where !outputOptions.quiet {
+                terminal.err("ferry: warning: \(conflict) is in several bundles with different digests; the first bundle's is served\n")
+            }
+            let renderer = ServeEventRenderer(terminal: terminal, format: outputOptions.format, quiet: outputOptions.quiet)
+            try await BundleServer.run(served,
+                                       options: ServeOptions(host: address.host, port: address.port, maxConnections: maxConnections,
+                                                             idleTimeout: .seconds(idleTimeout), verifyAtStart: verify),
+                                       logger: logger, events: renderer.render)
+        } catch {
+            throw ErrorReporter.exit(for: error, terminal: terminal)
+        }
+    }
+}
+
+/// `--listen`: `host:port`, `[v6]:port`, or `:port` (every address).
+struct ListenAddress: Equatable {
+    let host: String
+    let port: Int
+
+    init(_ text: String) throws {
+        let host: Substring, port: Substring
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { throw ValidationError("--listen \(text): expected [address]:port") }
+            port = rest.dropFirst()
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = text[text.index(after: colon)...]
+        } else {
+            throw ValidationError("--listen \(text): expected host:port (127.0.0.1:5000, :5000, [::1]:5000)")
+        }
+        guard let number = Int(port), (0...65535).contains(number) else {
+            throw ValidationError("--listen \(text): the port must be a number from 0 to 65535")
+        }
+        self.host = host.isEmpty ? "0.0.0.0" : String(host)
+        self.port = number
+    }
+}
+
+/// Writes `ferry serve`'s events on stderr: text lines, or one JSON object per line.
+struct ServeEventRenderer: Sendable {
+    let terminal: Terminal
+    let format: OutputOptions.Format
+    let quiet: Bool
+
+    private struct Line: Encodable {
+        var event: String
+        var address: String?
+        var bundles: Int?
+        var images: Int?
+        var blobs: Int?
+        var bytes: Int64?
+        var damaged: Int?
+        var digest: String?
+        var bundle: String?
+        var reason: String?
+        var affected: [String]?
+        var access: AccessRecord?
+    }
+
+    func render(_ event: ServeEvent) {
+        let line: Line
+        let text: String
+        switch event {
+        case .listening(let address, let bundles, let images, let blobs):
+            line = Line(event: "listening", address: address, bundles: bundles, images: images, blobs: blobs)
+            text = "ferry: serving \(images) image\(images == 1 ? "" : "s") (\(blobs) blobs) from \(bundles) bundle\(bundles == 1 ? "" : "s") on http://\(address)"
+        case .checked(let blobs, let bytes, let damaged):
+            line = Line(event: "checked", blobs: blobs, bytes: bytes, damaged: damaged)
+            text = "ferry: checked \(blobs) blobs (\(ByteCount.format(bytes))): \(damaged == 0 ? "all intact" : "\(damaged) damaged, answered with 500")"
+        case .damaged(let digest, let bundle, let reason, let images):
+            line = Line(event: "damaged", digest: digest.description, bundle: bundle, reason: reason, affected: images)
+            text = "ferry: error: blob \(digest) in \(bundle) is damaged (\(reason)); it is answered with 500. It breaks: \(images.isEmpty ? "no named image" : images.joined(separator: ", "))"
+        case .access(let record):
+            guard !quiet else { return }
+            line = Line(event: "access", access: record)
+            text = "\(record.remote ?? "-") \"\(record.method) \(record.target)\" \(record.status) \(record.bytes) \(record.milliseconds)ms\(record.cutOff.map { " cut off: \($0)" } ?? "")"
+        case .stopping:
+            line = Line(event: "stopped")
+            text = "ferry: stopped"
+        }
+        if quiet, case .listening = event { return }
+        switch format {
+        case .text:
+            terminal.err(text + "\n")
+        case .json:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            do {
+                terminal.err(String(decoding: try encoder.encode(line), as: UTF8.self) + "\n")
+            } catch {
+                terminal.err(text + "\n")
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+import FerryCore
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// The request context of `ferry serve`: Hummingbird's, plus the peer's address for the access
+/// log.
+struct ServeRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remote: String?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remote = source.channel.remoteAddress.map { address in
+            if let ip = address.ipAddress, let port = address.port { return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)" }
+            return "\(address)"
+        }
+    }
+}
+
+/// Carries out `ServeAnswer` over HTTP: the answer is decided without a socket; this sends it.
+///
+/// Bundle bytes are sent only after `BlobVerdicts` has proven the whole blob they belong to
+/// intact; a damaged blob is answered with 500 and an OCI error, never with its bytes. They
+/// are read with `pread` on threads of our own in chunks of `chunkSize`, one chunk in flight
+/// per response, so memory stays at a chunk or two per connection whatever the blob's size.
+struct BundleResponder: HTTPResponder {
+    typealias Context = ServeRequestContext
+
+    let bundles: ServedBundles
+    let verdicts: BlobVerdicts
+    let events: @Sendable (ServeEvent) -> Void
+    var chunkSize = 512 << 10
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let started = ContinuousClock.now
+        let asked = ServeAnswer.Request(method: request.method.rawValue, path: request.uri.path,
+                                        query: Self.query(request.uri), range: request.headers[.range])
+        var answer: ServeAnswer
+        do {
+            answer = try ServeAnswer.answer(asked, catalog: bundles.catalog)
+        } catch {
+            answer = Self.failure("UNKNOWN", "cannot encode the answer: \(error)")
+        }
+        if case .blob(let digest, _, _, _) = answer.body, case .damaged(let reason) = await verdicts.verdict(digest) {
+            answer = Self.failure("DIGEST_INVALID", "the served bundle's copy of \(digest) is damaged (\(reason)); ferry serve does not send it. Fetch the bundle again, or ferry verify it to see every damaged blob")
+        }
+        if asked.method == "HEAD", case .bytes = answer.body { answer.body = .none }
+        let record = Record(method: asked.method, target: request.uri.string, status: answer.status, remote: context.remote,
+                            started: started, events: events)
+        var headers = HTTPFields()
+        for header in answer.headers {
+            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        let status = HTTPResponse.Status(code: answer.status)
+        switch answer.body {
+        case .none:
+            record.finish(bytes: 0)
+            return Response(status: status, headers: headers, body: ResponseBody())
+        case .bytes(let bytes):
+            record.finish(bytes: Int64(bytes.count))
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .blob(_, let number, let offset, let count):
+            let file = bundles.bundles[number].file
+            let chunkSize = self.chunkSize
+            let body = ResponseBody(contentLength: Int(count)) { writer in
+                var sent: Int64 = 0
+                do {
+                    while sent < count {
+                        let want = Int(min(Int64(chunkSize), count - sent))
+                        let chunk = try await Self.read(file, count: want, at: offset + sent)
+                        try await writer.write(chunk)
+                        sent += Int64(chunk.readableBytes)
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    record.finish(bytes: sent, cutOff: "\(error)")
+                    throw error
+                }
+                record.finish(bytes: sent)
+            }
+            return Response(status: status, headers: headers, body: body)
+        }
+    }
+
+    /// `count` bytes at `offset`, read off the cooperative pool; a short read is an error (the
+    /// verdict said the blob was whole, so the file changed under the server).
+    private static func read(_ file: PositionalFile, count: Int, at offset: Int64) async throws -> ByteBuffer {
+        try await Blocking.run {
+            var buffer = ByteBufferAllocator().buffer(capacity: count)
+            let read = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { space in
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: space[0..<count]), at: offset)
+            }
+            guard read == count else {
+                throw FerryServeError.changed(path: file.path, offset: offset, expected: count, read: read)
+            }
+            return buffer
+        }
+    }
+
+    /// The query parameters, first of each name.
+    private static func query(_ uri: URI) -> [String: String] {
+        var query: [String: String] = [:]
+        for (name, value) in uri.queryParameters where query[String(name)] == nil {
+            query[String(name)] = String(value)
+        }
+        return query
+    }
+
+    /// A 500 with an OCI error body (or without a body in the one case its JSON cannot be
+    /// made, which a message of plain strings never reaches).
+    private static func failure(_ code: String, _ message: String) -> ServeAnswer {
+        do {
+            return try ServeAnswer.error(500, code, message)
+        } catch {
+            return ServeAnswer(status: 500, headers: [], body: .none)
+        }
+    }
+
+    /// The access-log line of one request, sent once when its answer ends.
+    private final class Record: Sendable {
+        let method: String
+        let target: String
+        let status: Int
+        let remote: String?
+        let started: ContinuousClock.Instant
+        let events: @Sendable (ServeEvent) -> Void
+
+        init(method: String, target: String, status: Int, remote: String?, started: ContinuousClock.Instant,
+             events: @escaping @Sendable (ServeEvent) -> Void) {
+            (self.method, self.target, self.status, self.remote, self.started, self.events) = (method, target, status, remote, started, events)
+        }
+
+        func finish(bytes: Int64, cutOff: String? = nil) {
+            let elapsed = ContinuousClock.now - started
+            let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            events(.access(AccessRecord(method: method, target: target, status: status, bytes: bytes, milliseconds: milliseconds,
+                                        remote: remote, cutOff: cutOff)))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import FerryCore
+import Hummingbird
+import HummingbirdCore
+public import Logging
+import NIOCore
+
+/// How `ferry serve` listens.
+public struct ServeOptions: Sendable {
+    public var host: String
+    /// 0 asks the system for a free port (reported in `ServeEvent.listening`).
+    public var port: Int
+    /// Connections served at once; further ones wait in the listen backlog.
+    public var maxConnections: Int
+    /// A connection with no request for this long is closed.
+    public var idleTimeout: Duration
+    /// Check every blob before accepting connections (otherwise each on its first request).
+    public var verifyAtStart: Bool
+
+    public init(host: String = "127.0.0.1", port: Int = 5000, maxConnections: Int = 256, idleTimeout: Duration = .seconds(60),
+                verifyAtStart: Bool = false) {
+        self.host = host
+        self.port = port
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.verifyAtStart = verifyAtStart
+    }
+}
+
+/// `ferry serve`: a read-only registry (the pull side of the OCI distribution spec) answering
+/// straight from bundles, on Hummingbird 2 over SwiftNIO.
+///
+/// Runs until SIGTERM or SIGINT, then stops accepting connections and lets the requests in
+/// flight finish (ServiceLifecycle's graceful shutdown) before it returns.
+public enum BundleServer {
+    public static func run(_ bundles: ServedBundles, options: ServeOptions, logger: Logger,
+                           events: @escaping @Sendable (ServeEvent) -> Void) async throws {
+        let verdicts = BlobVerdicts(bundles: bundles) { digest, reason in
+            let bundle = bundles.catalog.blob(digest).map { bundles.bundles[$0.bundle].name } ?? "?"
+            events(.damaged(digest: digest, bundle: bundle, reason: reason, images: bundles.images(using: digest)))
+        }
+        if options.verifyAtStart {
+            let damaged = await verdicts.checkAll()
+            let bytes = bundles.catalog.digests.reduce(Int64(0)) { $0 + (bundles.catalog.blob($1)?.size ?? 0) }
+            events(.checked(blobs: bundles.catalog.digests.count, bytes: bytes, damaged: damaged.count))
+        }
+        let responder = BundleResponder(bundles: bundles, verdicts: verdicts, events: events)
+        let images = bundles.bundles.reduce(0) { $0 + $1.index.images.count }
+        let seconds = options.idleTimeout.components.seconds
+        let application = Application(
+            responder: responder,
+            server: .http1(configuration: .init(idleTimeout: .seconds(max(seconds, 1)))),
+            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: nil,
+                                                    availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections)),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? options.port
+                let host = options.host.contains(":") ? "[\(options.host)]" : options.host
+                events(.listening(address: "\(host):\(port)", bundles: bundles.bundles.count, images: images,
+                                  blobs: bundles.catalog.digests.count))
+            },
+            logger: logger)
+        do {
+            try await application.runService()
+        } catch {
+            throw FerryServeError.server(reason: "the server stopped: \(error)")
+        }
+        events(.stopping)
+    }
+}
