@@ -34,10 +34,11 @@ let package = Package(
         // The HTTP server of `ferry serve` (issue 19), on SwiftNIO. Traits off: no
         // swift-configuration, and Foundation only as the rest of ferry already links it.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0", traits: []),
-        // Named for the types FerryServe uses directly (ByteBuffer, HTTPField); Hummingbird
-        // brings both anyway.
+        // Named for what FerryServe uses directly (ByteBuffer and the event loops, HTTPField,
+        // ServiceGroup's graceful shutdown); Hummingbird brings them all anyway.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
     ],
     targets: [
         // C libraries (Debian -dev packages), each behind one Swift module.
@@ -83,9 +84,11 @@ let package = Package(
         // nothing but the CLI depends on it, so Hummingbird and SwiftNIO stay out of the rest.
         .target(name: "FerryServe",
                 dependencies: ["FerryCore", "FerryArchive", "FerryFormat",
-                               .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "HummingbirdCore", package: "hummingbird"),
                                .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                               .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                                .product(name: "HTTPTypes", package: "swift-http-types"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),

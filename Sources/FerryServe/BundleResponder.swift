@@ -1,24 +1,7 @@
 import FerryCore
 import HTTPTypes
-import Hummingbird
 import HummingbirdCore
-import Logging
 import NIOCore
-
-/// The request context of `ferry serve`: Hummingbird's, plus the peer's address for the access
-/// log.
-struct ServeRequestContext: RequestContext {
-    var coreContext: CoreRequestContextStorage
-    let remote: String?
-
-    init(source: ApplicationRequestContextSource) {
-        coreContext = .init(source: source)
-        remote = source.channel.remoteAddress.map { address in
-            if let ip = address.ipAddress, let port = address.port { return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)" }
-            return "\(address)"
-        }
-    }
-}
 
 /// Carries out `ServeAnswer` over HTTP: the answer is decided without a socket; this sends it.
 ///
@@ -26,15 +9,14 @@ struct ServeRequestContext: RequestContext {
 /// intact; a damaged blob is answered with 500 and an OCI error, never with its bytes. They
 /// are read with `pread` on threads of our own in chunks of `chunkSize`, one chunk in flight
 /// per response, so memory stays at a chunk or two per connection whatever the blob's size.
-struct BundleResponder: HTTPResponder {
-    typealias Context = ServeRequestContext
-
+struct BundleResponder: Sendable {
     let bundles: ServedBundles
     let verdicts: BlobVerdicts
     let events: @Sendable (ServeEvent) -> Void
     var chunkSize = 512 << 10
 
-    func respond(to request: Request, context: Context) async throws -> Response {
+    /// The response to `request` from the peer at `remote` (for the access log).
+    func respond(to request: Request, remote: String?) async -> Response {
         let started = ContinuousClock.now
         let asked = ServeAnswer.Request(method: request.method.rawValue, path: request.uri.path,
                                         query: Self.query(request.uri), range: request.headers[.range])
@@ -48,7 +30,7 @@ struct BundleResponder: HTTPResponder {
             answer = Self.failure("DIGEST_INVALID", "the served bundle's copy of \(digest) is damaged (\(reason)); ferry serve does not send it. Fetch the bundle again, or ferry verify it to see every damaged blob")
         }
         if asked.method == "HEAD", case .bytes = answer.body { answer.body = .none }
-        let record = Record(method: asked.method, target: request.uri.string, status: answer.status, remote: context.remote,
+        let record = Record(method: asked.method, target: request.uri.string, status: answer.status, remote: remote,
                             started: started, events: events)
         var headers = HTTPFields()
         for header in answer.headers {
@@ -97,6 +79,14 @@ struct BundleResponder: HTTPResponder {
                 throw FerryServeError.changed(path: file.path, offset: offset, expected: count, read: read)
             }
             return buffer
+        }
+    }
+
+    /// `host:port` of a peer, for the access log.
+    static func describe(_ address: SocketAddress?) -> String? {
+        address.map { address in
+            guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
+            return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
         }
     }
 

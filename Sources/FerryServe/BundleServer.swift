@@ -1,8 +1,10 @@
 import FerryCore
-import Hummingbird
 import HummingbirdCore
 public import Logging
 import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import UnixSignals
 
 /// How `ferry serve` listens.
 public struct ServeOptions: Sendable {
@@ -31,6 +33,11 @@ public struct ServeOptions: Sendable {
 ///
 /// Runs until SIGTERM or SIGINT, then stops accepting connections and lets the requests in
 /// flight finish (ServiceLifecycle's graceful shutdown) before it returns.
+///
+/// Built on HummingbirdCore (its HTTP/1.1 server, connection limit and idle timeout) without
+/// the `Hummingbird` module: ferry routes with `DistributionRoute` and needs none of its
+/// router, codable or file helpers, and leaving them (with swift-async-algorithms' extras,
+/// NIOFileSystem, metrics and tracing) out keeps the release binary smaller.
 public enum BundleServer {
     public static func run(_ bundles: ServedBundles, options: ServeOptions, logger: Logger,
                            events: @escaping @Sendable (ServeEvent) -> Void) async throws {
@@ -46,20 +53,29 @@ public enum BundleServer {
         let responder = BundleResponder(bundles: bundles, verdicts: verdicts, events: events)
         let images = bundles.bundles.reduce(0) { $0 + $1.index.images.count }
         let seconds = options.idleTimeout.components.seconds
-        let application = Application(
-            responder: responder,
-            server: .http1(configuration: .init(idleTimeout: .seconds(max(seconds, 1)))),
-            configuration: ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: nil,
-                                                    availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections)),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? options.port
-                let host = options.host.contains(":") ? "[\(options.host)]" : options.host
-                events(.listening(address: "\(host):\(port)", bundles: bundles.bundles.count, images: images,
-                                  blobs: bundles.catalog.digests.count))
-            },
-            logger: logger)
+        let server: any Service
         do {
-            try await application.runService()
+            server = try HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(max(seconds, 1)))).buildServer(
+                configuration: ServerConfiguration(address: .hostname(options.host, port: options.port),
+                                                   availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections)),
+                eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
+                logger: logger,
+                responder: { request, writer, channel in
+                    let response = await responder.respond(to: request, remote: BundleResponder.describe(channel.remoteAddress))
+                    try await writer.write(response: response.head, body: response.body)
+                },
+                onServerRunning: { channel in
+                    let port = channel.localAddress?.port ?? options.port
+                    let host = options.host.contains(":") ? "[\(options.host)]" : options.host
+                    events(.listening(address: "\(host):\(port)", bundles: bundles.bundles.count, images: images,
+                                      blobs: bundles.catalog.digests.count))
+                })
+        } catch {
+            throw FerryServeError.server(reason: "cannot set up the server: \(error)")
+        }
+        let group = ServiceGroup(configuration: .init(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        do {
+            try await group.run()
         } catch {
             throw FerryServeError.server(reason: "the server stopped: \(error)")
         }

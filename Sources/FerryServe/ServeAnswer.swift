@@ -88,9 +88,21 @@ public struct ServeAnswer: Sendable, Equatable {
                 answer.headers.append(next("/v2/\(name)/tags/list", count: count(request), last: last, namespace: namespace))
             }
             return answer
-        case .referrers:
-            // Not served yet: a 404 makes clients fall back to the tag schema, which is served.
-            return try error(404, "UNSUPPORTED", "the referrers API is not served yet; attachments are served under their tags")
+        case .referrers(let name, let digest):
+            // distribution-spec v1.1 "Listing Referrers": always 200 with an index (empty when
+            // nothing refers to the digest); `artifactType` filters, and says it did.
+            let repository: ServedCatalog.RepositoryKey
+            switch lookup(name, namespace: namespace, catalog: catalog) {
+            case .success(let found): repository = found
+            case .failure(let refusal): return try refusal.answer()
+            }
+            let artifactType = request.query["artifactType"]
+            let index = ImageIndex(schemaVersion: 2, mediaType: .ociIndex,
+                                   manifests: catalog.referrers(of: digest, in: repository, artifactType: artifactType))
+            var answer = try json(200, CanonicalJSON.encode(index), head: head)
+            answer.headers[0] = Header(name: "Content-Type", value: MediaType.ociIndex.rawValue)
+            if artifactType != nil { answer.headers.append(Header(name: "OCI-Filters-Applied", value: "artifactType")) }
+            return answer
         case .write:
             var answer = try error(405, "UNSUPPORTED", "ferry serve is read-only: a served bundle never changes")
             answer.headers.append(Header(name: "Allow", value: "GET, HEAD"))

@@ -36,7 +36,38 @@ public struct ServedBundles: Sendable {
 
     init(bundles: [Bundle]) throws(FerryServeError) {
         self.bundles = bundles
-        catalog = try ServedCatalog(bundles: bundles.map(\.index))
+        var catalog = try ServedCatalog(bundles: bundles.map(\.index))
+        try Self.addReferrers(to: &catalog, from: bundles)
+        self.catalog = catalog
+    }
+
+    /// The referrers API's lists, from the attachments: each attachment manifest that names a
+    /// `subject` is listed under its repository, as `ferry import` lists it in the fallback tag
+    /// (artifactType, else the config's media type; the manifest's annotations). Reads each
+    /// attachment manifest once, at start; cosign's tag-schema signatures name no subject and
+    /// are served under their tags only, as a registry does.
+    static func addReferrers(to catalog: inout ServedCatalog, from bundles: [Bundle]) throws(FerryServeError) {
+        for (number, bundle) in bundles.enumerated() {
+            for attachment in bundle.index.attachments ?? [] where attachment.mediaType.isImageManifest {
+                guard let place = catalog.blob(attachment.digest), place.size <= Int64(ParsedManifest.maximumSize) else { continue }
+                let manifest: ImageManifest
+                let reference: ImageReference
+                do {
+                    let bytes = try bundles[place.bundle].file.read(count: Int(place.size), at: place.offset)
+                    guard case .image(let parsed) = try ParsedManifest.parse(bytes, mediaType: attachment.mediaType, digest: attachment.digest) else { continue }
+                    manifest = parsed
+                    reference = try ImageReference(parsing: attachment.name)
+                } catch {
+                    throw .bundle(number: number, reason: "attachment \(attachment.name) (\(attachment.digest)) cannot be read: \(error)")
+                }
+                guard let subject = manifest.subject else { continue }
+                var entry = Descriptor(mediaType: attachment.mediaType, digest: attachment.digest, size: attachment.size)
+                entry.artifactType = manifest.artifactType ?? manifest.config.mediaType.rawValue
+                entry.annotations = manifest.annotations
+                catalog.addReferrer(entry, subject: subject.digest,
+                                    in: .init(registry: ImageReference.canonicalRegistry(reference.registry), path: reference.repository))
+            }
+        }
     }
 
     private static func openBundle(_ path: String, number: Int, cache: String?) throws(FerryServeError) -> Bundle {

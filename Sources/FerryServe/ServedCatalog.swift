@@ -41,6 +41,9 @@ public struct ServedCatalog: Sendable {
 
     /// Repository path → registry → tag → manifest digest.
     private var tags: [String: [String: [String: Digest]]] = [:]
+    /// Repository → subject → the descriptors of the manifests naming it as their `subject`, in
+    /// the order added (the order import pushes them and lists them in the fallback tag).
+    private var referrers: [RepositoryKey: [Digest: [Descriptor]]] = [:]
     private var blobs: [Digest: Place] = [:]
     /// Tags two bundles give different digests (the first bundle given wins), as
     /// `registry/path:tag`.
@@ -111,6 +114,23 @@ public struct ServedCatalog: Sendable {
 
     /// Where `digest` lies (any blob of the pool: the bundles hold one pool for all images).
     public func blob(_ digest: Digest) -> Place? { blobs[digest] }
+
+    /// Records that `descriptor` (a manifest of the bundles, with its `artifactType` and
+    /// `annotations` as the referrers API lists them) names `subject` in `repository`. Added
+    /// once per repository and manifest.
+    public mutating func addReferrer(_ descriptor: Descriptor, subject: Digest, in repository: RepositoryKey) {
+        var list = referrers[repository, default: [:]][subject, default: []]
+        guard !list.contains(where: { $0.digest == descriptor.digest }) else { return }
+        list.append(descriptor)
+        referrers[repository, default: [:]][subject] = list
+    }
+
+    /// The referrers of `subject` in `repository`, only those of `artifactType` when given.
+    public func referrers(of subject: Digest, in repository: RepositoryKey, artifactType: String?) -> [Descriptor] {
+        let all = referrers[repository]?[subject] ?? []
+        guard let artifactType else { return all }
+        return all.filter { $0.artifactType == artifactType }
+    }
 
     /// Every blob of the pool, manifests included, in digest order.
     public var digests: [Digest] { blobs.keys.sorted { $0.description < $1.description } }

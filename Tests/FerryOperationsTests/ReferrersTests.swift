@@ -184,4 +184,48 @@ import Testing
         let unchanged = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: "\(target.host)/apps/web:\(attached.fallbackTag)"))
         #expect(unchanged.digest == fallback.digest)
     }
+
+    /// Rule (issue 19): `ferry serve` answers the referrers API from a bundle's attachments with
+    /// exactly the list `ferry import` writes into the registry's fallback tag, filters it by
+    /// `artifactType`, answers an empty index for a digest nothing refers to, and serves the
+    /// referrer itself by digest.
+    @Test func servedReferrersMatchWhatImportLists() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 83)
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let attached = try await Self.attach(source, repository: "apps/web", tag: "1.0", fallbackTag: false)
+        let referrer = try await ExportFixtures.client(source).fetchManifest(try ImageReference(parsing: "\(source.host)/apps/web@\(attached.referrerDigest)"))
+        let dir = try ExportFixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let apiSource = ReferrersAPISource(inner: RegistrySource(client: ExportFixtures.client()),
+                                           answers: [try Digest(parsing: web.digest): [referrer.descriptor]])
+        _ = try await ExportFixtures.export([web.reference], from: ExportFixtures.client(), to: .bundle(dir + "/api.tar"), source: apiSource)
+        _ = try await Importer(client: ExportFixtures.client(target))
+            .run(ImportOptions(input: dir + "/api.tar", destination: try DestinationMapper(to: target.host)))
+        let subject = try Digest(parsing: web.digest)
+        let fallback = try await ExportFixtures.client(target).fetchManifest(try ImageReference(parsing: "\(target.host)/apps/web:sha256-\(subject.hex)"))
+        guard case .index(let listed) = try fallback.parse() else {
+            Issue.record("the fallback tag is not an index")
+            return
+        }
+        #expect(listed.manifests.map(\.digest) == [attached.referrerDigest])
+
+        let server = try FerryServer.start([dir + "/api.tar"], in: dir)
+        defer { server.stop() }
+        let all = try server.get("/v2/apps/web/referrers/\(web.digest)")
+        #expect(all.status == 200)
+        #expect(try JSONDecoder().decode(ImageIndex.self, from: all.body).manifests == listed.manifests)
+        let spdx = try server.get("/v2/apps/web/referrers/\(web.digest)?artifactType=application/spdx%2Bjson")
+        #expect(try JSONDecoder().decode(ImageIndex.self, from: spdx.body).manifests == listed.manifests)
+        let other = try server.get("/v2/apps/web/referrers/\(web.digest)?artifactType=application/vnd.example")
+        #expect(try JSONDecoder().decode(ImageIndex.self, from: other.body).manifests.isEmpty)
+        let nothing = try server.get("/v2/apps/web/referrers/\(attached.referrerDigest)")
+        #expect(nothing.status == 200)
+        #expect(try JSONDecoder().decode(ImageIndex.self, from: nothing.body).manifests.isEmpty)
+        let bytes = try server.get("/v2/apps/web/manifests/\(attached.referrerDigest)")
+        #expect(DigestHasher.digest(of: Array(bytes.body)) == attached.referrerDigest)
+    }
 }

@@ -52,7 +52,8 @@ import Testing
         Case(method: "PUT", path: "/v2/library/nginx/manifests/1.25", status: 405, code: "UNSUPPORTED"),
         Case(method: "POST", path: "/v2/library/nginx/blobs/uploads/", status: 405, code: "UNSUPPORTED"),
         Case(method: "GET", path: "/v2/Library/nginx/tags/list", status: 400, code: "NAME_INVALID"),
-        Case(method: "GET", path: "/v2/library/nginx/referrers/sha256:\(hexA)", status: 404, code: "UNSUPPORTED"),
+        Case(method: "GET", path: "/v2/library/nginx/referrers/sha256:\(hexA)", status: 200),
+        Case(method: "GET", path: "/v2/no/such/referrers/sha256:\(hexA)", status: 404, code: "NAME_UNKNOWN"),
         Case(method: "GET", path: "/metrics", status: 404, code: "UNSUPPORTED"),
     ])
     func statusAndCode(_ test: Case) throws {

@@ -1,0 +1,192 @@
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// Rules (issue 19): `ferry serve` answers the pull API from a bundle in place, and the real
+/// clients pull every image from it with the bundle's digests: skopeo (`copy --all`, OCI and
+/// Docker types, multi-arch), podman, containerd through a `hosts.toml` mirror (which adds
+/// `?ns=`), and `ferry copy` into distribution. A pull cut off mid-blob resumes with `Range`;
+/// a damaged blob is answered with 500 and never with its bytes; writes get 405; a compressed
+/// bundle is refused with the command that fixes it, or served from `--cache`.
+@Suite(.serialized) struct ServeCLITests {
+    static func serve(_ arguments: [String], in dir: String, name: String = "serve") throws -> FerryServer {
+        try FerryServer.start(arguments, in: dir, name: name)
+    }
+
+    static func curl(_ arguments: [String], _ url: String) throws -> (status: Int, body: Data) {
+        try FerryServer.curl(arguments, url)
+    }
+
+    static func scratch(_ name: String) throws -> String {
+        // Short: containerd's socket path must fit in sun_path, podman's runroot in 50 characters.
+        let dir = "/tmp/fsv-\(name)-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// The bundle's content index rows, as `digest → (offset, size)`.
+    static func places(_ bundle: String) throws -> [String: (offset: Int, size: Int)] {
+        let text = try Tool.run("/usr/bin/tar", ["-xOf", bundle, "ferry-index.json"])
+        let index = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let blobs = try #require(index["blobs"] as? [[String: Any]])
+        var places: [String: (offset: Int, size: Int)] = [:]
+        for blob in blobs {
+            if let digest = blob["digest"] as? String, let offset = blob["offset"] as? Int, let size = blob["size"] as? Int {
+                places[digest] = (offset, size)
+            }
+        }
+        return places
+    }
+
+    static func sha256(_ data: Data) throws -> String {
+        let file = NSTemporaryDirectory() + "ferry-serve-sum-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try data.write(to: URL(fileURLWithPath: file))
+        return "sha256:" + (try Tool.run("/usr/bin/sha256sum", [file]).split(separator: " ").first.map(String.init) ?? "")
+    }
+
+    @Test func realClientsPullEveryImageWithTheBundlesDigests() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 19)
+        let dir = try Self.scratch("pull")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let export = try CLITests.ferry(["export"] + corpus.images.map(\.reference) + ["-o", "b.tar", "-q"], directory: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        source.stop()  // the original registry is on the other side of the gap
+        let server = try Self.serve([dir + "/b.tar"], in: dir)
+        defer { server.stop() }
+
+        // skopeo copy --all of every tag (OCI and Docker manifests, OCI index, Docker list)
+        // into dir: layouts, which keep manifests as they came: the digests are the bundle's.
+        for (number, image) in corpus.images.enumerated() {
+            let name = "\(server.address)/\(image.repositoryAndTag)"
+            _ = try Tool.run("/usr/bin/skopeo", ["copy", "--all", "--preserve-digests", "--src-tls-verify=false", "docker://\(name)", "dir:\(dir)/copy-\(number)"])
+            let copied = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/copy-\(number)/manifest.json"))
+            #expect(try Self.sha256(copied) == image.digest, "\(name)")
+            for child in image.manifests where image.isIndex {
+                let hex = child.digest.dropFirst("sha256:".count)
+                #expect(FileManager.default.fileExists(atPath: "\(dir)/copy-\(number)/\(hex).manifest.json"), "\(name): \(child.digest)")
+            }
+        }
+
+        // podman pull of the multi-arch image (its amd64 child), by tag and by digest.
+        let multi = try #require(corpus.image("apps/multi:2.0"))
+        let storage = ["--storage-driver", "vfs", "--root", dir + "/proot", "--runroot", dir + "/prun"]
+        _ = try Tool.run("/usr/bin/podman", storage + ["pull", "-q", "--tls-verify=false", "--arch", "amd64", "\(server.address)/apps/multi:2.0"])
+        let images = try Tool.run("/usr/bin/podman", storage + ["images", "--digests", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"])
+        #expect(images.contains("\(server.address)/apps/multi:2.0 \(multi.digest)"), "\(images)")
+
+        // containerd through a hosts.toml mirror for the ORIGINAL registry: it adds ?ns=.
+        let web = try #require(corpus.image("apps/web:1.0"))
+        try FileManager.default.createDirectory(atPath: "\(dir)/certs.d/\(source.host)", withIntermediateDirectories: true)
+        try """
+        server = "http://\(source.host)"
+        [host."http://\(server.address)"]
+          capabilities = ["pull", "resolve"]
+        """.write(toFile: "\(dir)/certs.d/\(source.host)/hosts.toml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/c", withIntermediateDirectories: true)
+        let containerd = try await TestContainerd.start(in: dir + "/c")
+        defer { containerd.stop() }
+        for image in [web, multi] {
+            _ = try containerd.ctr(["images", "pull", "--hosts-dir", dir + "/certs.d", "--snapshotter", "native", "--all-platforms", image.reference])
+        }
+        let listing = try containerd.ctr(["images", "ls"])
+        for image in [web, multi] {
+            let line = listing.split(separator: "\n").first { $0.hasPrefix(image.reference + " ") }
+            #expect(line?.contains(image.digest) == true, "\(listing)")
+        }
+        #expect(server.logText.contains("?ns=127.0.0.1"), "containerd's requests carry ?ns=: \(server.logText.suffix(1500))")
+
+        // ferry copy from the served registry into distribution, digest unchanged.
+        let copy = try CLITests.ferry(["copy", "\(server.address)/apps/multi:2.0", "\(target.host)/copied/multi:2.0", "-q"])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        let copied = try Tool.run("/usr/bin/skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(target.host)/copied/multi:2.0"])
+        #expect(try Self.sha256(Data(copied.utf8)) == multi.digest)
+
+        // Access log: one line per request, on stderr, with status and bytes.
+        #expect(server.logText.contains("\"GET /v2/apps/multi/manifests/2.0\" 200"), "\(server.logText.suffix(2000))")
+    }
+
+    @Test func rangesResumeWritesAreRefusedAndDamageIsNeverSent() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let corpus = try await source.push(seed: 20)
+        let dir = try Self.scratch("range")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let docker = try #require(corpus.image("legacy/docker:3"))
+        let export = try CLITests.ferry(["export", web.reference, docker.reference, "-o", "b.tar", "-q"], directory: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let layer = try #require(web.manifests.first?.layers.last)
+        let server = try Self.serve([dir + "/b.tar"], in: dir)
+
+        // An interrupted pull resumed with Range: the two halves hash to the digest.
+        let url = "http://\(server.address)/v2/apps/web/blobs/\(layer.digest)"
+        let first = try Self.curl(["-r", "0-999"], url)
+        #expect(first.status == 206 && first.body.count == 1000)
+        let rest = try Self.curl(["-r", "1000-"], url)
+        #expect(rest.status == 206 && rest.body.count == layer.size - 1000)
+        #expect(try Self.sha256(first.body + rest.body) == layer.digest)
+        #expect(try Self.curl(["-r", "\(layer.size)-"], url).status == 416)
+        #expect(try Self.curl(["-r", "-10"], url).body.count == 10)
+
+        // Writes: 405 with an OCI error body.
+        let push = try Self.curl(["-X", "POST"], "http://\(server.address)/v2/apps/web/blobs/uploads/")
+        #expect(push.status == 405)
+        #expect(String(decoding: push.body, as: UTF8.self).contains("\"code\":\"UNSUPPORTED\""))
+        #expect(try Self.curl(["-X", "DELETE"], "http://\(server.address)/v2/apps/web/manifests/1.0").status == 405)
+        server.stop()
+
+        // A damaged copy: one byte of the web layer flipped. The layer gets 500 (never its
+        // bytes), the log names the image it breaks, and the other image still pulls.
+        let place = try #require(try Self.places(dir + "/b.tar")[layer.digest])
+        let handle = try #require(FileHandle(forUpdatingAtPath: dir + "/b.tar"))
+        try handle.seek(toOffset: UInt64(place.offset + 100))
+        let byte = try #require(try handle.read(upToCount: 1)?.first)
+        try handle.seek(toOffset: UInt64(place.offset + 100))
+        try handle.write(contentsOf: Data([byte ^ 0xff]))
+        try handle.close()
+        let damaged = try Self.serve([dir + "/b.tar"], in: dir, name: "damaged")
+        defer { damaged.stop() }
+        for range in [[], ["-r", "0-99"]] {
+            let answer = try Self.curl(range, "http://\(damaged.address)/v2/apps/web/blobs/\(layer.digest)")
+            #expect(answer.status == 500)
+            #expect(String(decoding: answer.body, as: UTF8.self).contains("DIGEST_INVALID"))
+        }
+        #expect(damaged.logText.contains("blob \(layer.digest)"), "\(damaged.logText)")
+        #expect(damaged.logText.contains("apps/web:1.0"), "the log names the image the blob breaks: \(damaged.logText)")
+        _ = try Tool.run("/usr/bin/skopeo", ["copy", "--src-tls-verify=false", "docker://\(damaged.address)/legacy/docker:3", "oci:\(dir)/oci:docker"])
+        #expect(throws: Tool.Failure.self) {
+            try Tool.run("/usr/bin/skopeo", ["copy", "--src-tls-verify=false", "docker://\(damaged.address)/apps/web:1.0", "oci:\(dir)/oci:web"])
+        }
+    }
+
+    @Test func compressedBundlesAreRefusedOrServedFromTheCache() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let corpus = try await source.push(seed: 21)
+        let dir = try Self.scratch("zst")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let export = try CLITests.ferry(["export", web.reference, "-o", "b.tar.zst", "--compress", "zstd", "-q"], directory: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+
+        let refused = try CLITests.ferry(["serve", "b.tar.zst", "--listen", "127.0.0.1:0"], directory: dir)
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("zstd -dc"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--cache"), "\(refused.stderr)")
+
+        let server = try Self.serve([dir + "/b.tar.zst", "--cache", dir + "/cache", "--verify", "--format", "json"], in: dir)
+        defer { server.stop() }
+        let manifest = try Self.curl([], "http://\(server.address)/v2/apps/web/manifests/1.0")
+        #expect(manifest.status == 200)
+        #expect(try Self.sha256(manifest.body) == web.digest)
+        #expect(server.logText.contains("\"event\":\"checked\""), "\(server.logText)")
+        #expect(server.logText.contains("\"damaged\":0"), "\(server.logText)")
+        let cached = try FileManager.default.contentsOfDirectory(atPath: dir + "/cache")
+        #expect(cached.count == 1 && cached[0].hasSuffix(".tar"), "\(cached)")
+    }
+}
