@@ -26,7 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
         decompresses it (or decompressed once into --cache DIR). A split bundle is served from \
         its parts.
 
-        Stops on SIGTERM or SIGINT: no new connections; requests in flight finish. One access \
+        HTTPS with --tls-cert/--tls-key; pulls limited to the users of an htpasswd file (bcrypt, \
+        as distribution reads it) with --htpasswd. Stops on SIGTERM or SIGINT: no new connections; requests in flight finish. One access \
         log line per request on stderr (--format json: a JSON object per line); -q: none.
 
         Examples:
@@ -54,6 +55,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: ArgumentHelp("Close a connection idle for this many seconds.", valueName: "seconds"))
     var idleTimeout = 60
 
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp("Serve HTTPS with this certificate chain (PEM; with --tls-key).", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The private key of --tls-cert (PEM).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(name: .customLong("htpasswd"), help: ArgumentHelp("Only these users may pull: an htpasswd file with bcrypt entries (htpasswd -B), as distribution reads. Use with --tls-cert: Basic credentials travel in the clear otherwise.", valueName: "file"))
+    var htpasswd: String?
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
@@ -61,6 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be at least 1") }
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         _ = try ListenAddress(listen)
+        guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
     }
 
     func run() async throws {
@@ -68,6 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = LoggerFactory.make(level: outputOptions.logLevel, terminal: terminal)
         do {
             let address = try ListenAddress(listen)
+            if htpasswd != nil, tlsCertificate == nil, !outputOptions.quiet {
+                terminal.err("ferry: warning: --htpasswd without --tls-cert: passwords cross the network in the clear\n")
+            }
             let served = try ServedBundles.open(bundles.map(ExportCommand.absolute), cache: cache.map(ExportCommand.absolute))
             for conflict in served.catalog.conflicts where !outputOptions.quiet {
                 terminal.err("ferry: warning: \(conflict) is in several bundles with different digests; the first bundle's is served\n")
@@ -75,7 +89,9 @@ struct ServeCommand: AsyncParsableCommand {
             let renderer = ServeEventRenderer(terminal: terminal, format: outputOptions.format, quiet: outputOptions.quiet)
             try await BundleServer.run(served,
                                        options: ServeOptions(host: address.host, port: address.port, maxConnections: maxConnections,
-                                                             idleTimeout: .seconds(idleTimeout), verifyAtStart: verify),
+                                                             idleTimeout: .seconds(idleTimeout), verifyAtStart: verify,
+                                                             tls: tlsCertificate.flatMap { certificate in tlsKey.map { (ExportCommand.absolute(certificate), ExportCommand.absolute($0)) } },
+                                                             htpasswd: htpasswd.map(ExportCommand.absolute)),
                                        logger: logger, events: renderer.render)
         } catch {
             throw ErrorReporter.exit(for: error, terminal: terminal)
@@ -134,9 +150,9 @@ struct ServeEventRenderer: Sendable {
         let line: Line
         let text: String
         switch event {
-        case .listening(let address, let bundles, let images, let blobs):
+        case .listening(let address, let scheme, let bundles, let images, let blobs):
             line = Line(event: "listening", address: address, bundles: bundles, images: images, blobs: blobs)
-            text = "ferry: serving \(images) image\(images == 1 ? "" : "s") (\(blobs) blobs) from \(bundles) bundle\(bundles == 1 ? "" : "s") on http://\(address)"
+            text = "ferry: serving \(images) image\(images == 1 ? "" : "s") (\(blobs) blobs) from \(bundles) bundle\(bundles == 1 ? "" : "s") on \(scheme)://\(address)"
         case .checked(let blobs, let bytes, let damaged):
             line = Line(event: "checked", blobs: blobs, bytes: bytes, damaged: damaged)
             text = "ferry: checked \(blobs) blobs (\(ByteCount.format(bytes))): \(damaged == 0 ? "all intact" : "\(damaged) damaged, answered with 500")"
@@ -146,7 +162,7 @@ struct ServeEventRenderer: Sendable {
         case .access(let record):
             guard !quiet else { return }
             line = Line(event: "access", access: record)
-            text = "\(record.remote ?? "-") \"\(record.method) \(record.target)\" \(record.status) \(record.bytes) \(record.milliseconds)ms\(record.cutOff.map { " cut off: \($0)" } ?? "")"
+            text = "\(record.remote ?? "-") \"\(record.method) \(record.target)\" \(record.status) \(record.bytes) \(record.milliseconds)ms\(record.note.map { " (\($0))" } ?? "")"
         case .stopping:
             line = Line(event: "stopped")
             text = "ferry: stopped"

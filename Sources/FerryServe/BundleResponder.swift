@@ -12,6 +12,8 @@ import NIOCore
 struct BundleResponder: Sendable {
     let bundles: ServedBundles
     let verdicts: BlobVerdicts
+    /// Who may pull (`--htpasswd`), or nil for anyone.
+    let credentials: PullCredentials?
     let events: @Sendable (ServeEvent) -> Void
     var chunkSize = 512 << 10
 
@@ -21,10 +23,16 @@ struct BundleResponder: Sendable {
         let asked = ServeAnswer.Request(method: request.method.rawValue, path: request.uri.path,
                                         query: Self.query(request.uri), range: request.headers[.range])
         var answer: ServeAnswer
-        do {
-            answer = try ServeAnswer.answer(asked, catalog: bundles.catalog)
-        } catch {
-            answer = Self.failure("UNKNOWN", "cannot encode the answer: \(error)")
+        var note: String?
+        if let credentials, case .refused(let reason) = await credentials.check(authorization: request.headers[.authorization]) {
+            answer = Self.challenge()
+            note = reason
+        } else {
+            do {
+                answer = try ServeAnswer.answer(asked, catalog: bundles.catalog)
+            } catch {
+                answer = Self.failure("UNKNOWN", "cannot encode the answer: \(error)")
+            }
         }
         if case .blob(let digest, _, _, _) = answer.body, case .damaged(let reason) = await verdicts.verdict(digest) {
             answer = Self.failure("DIGEST_INVALID", "the served bundle's copy of \(digest) is damaged (\(reason)); ferry serve does not send it. Fetch the bundle again, or ferry verify it to see every damaged blob")
@@ -39,10 +47,10 @@ struct BundleResponder: Sendable {
         let status = HTTPResponse.Status(code: answer.status)
         switch answer.body {
         case .none:
-            record.finish(bytes: 0)
+            record.finish(bytes: 0, note: note)
             return Response(status: status, headers: headers, body: ResponseBody())
         case .bytes(let bytes):
-            record.finish(bytes: Int64(bytes.count))
+            record.finish(bytes: Int64(bytes.count), note: note)
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .blob(_, let number, let offset, let count):
             let file = bundles.bundles[number].file
@@ -58,7 +66,7 @@ struct BundleResponder: Sendable {
                     }
                     try await writer.finish(nil)
                 } catch {
-                    record.finish(bytes: sent, cutOff: "\(error)")
+                    record.finish(bytes: sent, note: "cut off: \(error)")
                     throw error
                 }
                 record.finish(bytes: sent)
@@ -99,6 +107,18 @@ struct BundleResponder: Sendable {
         return query
     }
 
+    /// 401 with the Basic challenge registry clients answer with credentials.
+    private static func challenge() -> ServeAnswer {
+        var answer: ServeAnswer
+        do {
+            answer = try ServeAnswer.error(401, "UNAUTHORIZED", "authentication required")
+        } catch {
+            answer = ServeAnswer(status: 401, headers: [], body: .none)
+        }
+        answer.headers.append(ServeAnswer.Header(name: "WWW-Authenticate", value: #"Basic realm="ferry serve""#))
+        return answer
+    }
+
     /// A 500 with an OCI error body (or without a body in the one case its JSON cannot be
     /// made, which a message of plain strings never reaches).
     private static func failure(_ code: String, _ message: String) -> ServeAnswer {
@@ -123,11 +143,11 @@ struct BundleResponder: Sendable {
             (self.method, self.target, self.status, self.remote, self.started, self.events) = (method, target, status, remote, started, events)
         }
 
-        func finish(bytes: Int64, cutOff: String? = nil) {
+        func finish(bytes: Int64, note: String? = nil) {
             let elapsed = ContinuousClock.now - started
             let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
             events(.access(AccessRecord(method: method, target: target, status: status, bytes: bytes, milliseconds: milliseconds,
-                                        remote: remote, cutOff: cutOff)))
+                                        remote: remote, note: note)))
         }
     }
 }

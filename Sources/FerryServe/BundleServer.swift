@@ -1,8 +1,10 @@
 import FerryCore
 import HummingbirdCore
+import HummingbirdTLS
 public import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import UnixSignals
 
@@ -17,14 +19,20 @@ public struct ServeOptions: Sendable {
     public var idleTimeout: Duration
     /// Check every blob before accepting connections (otherwise each on its first request).
     public var verifyAtStart: Bool
+    /// HTTPS with this certificate chain and key (PEM files), or plain HTTP when nil.
+    public var tls: (certificate: String, key: String)?
+    /// An htpasswd file (bcrypt) whose users alone may pull, or nil for anyone.
+    public var htpasswd: String?
 
     public init(host: String = "127.0.0.1", port: Int = 5000, maxConnections: Int = 256, idleTimeout: Duration = .seconds(60),
-                verifyAtStart: Bool = false) {
+                verifyAtStart: Bool = false, tls: (certificate: String, key: String)? = nil, htpasswd: String? = nil) {
         self.host = host
         self.port = port
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         self.verifyAtStart = verifyAtStart
+        self.tls = tls
+        self.htpasswd = htpasswd
     }
 }
 
@@ -50,12 +58,15 @@ public enum BundleServer {
             let bytes = bundles.catalog.digests.reduce(Int64(0)) { $0 + (bundles.catalog.blob($1)?.size ?? 0) }
             events(.checked(blobs: bundles.catalog.digests.count, bytes: bytes, damaged: damaged.count))
         }
-        let responder = BundleResponder(bundles: bundles, verdicts: verdicts, events: events)
+        let credentials = try options.htpasswd.map { path throws(FerryServeError) in try PullCredentials(path: path) }
+        var builder = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(max(options.idleTimeout.components.seconds, 1))))
+        if let tls = options.tls { builder = try Self.tls(builder, certificate: tls.certificate, key: tls.key) }
+        let responder = BundleResponder(bundles: bundles, verdicts: verdicts, credentials: credentials, events: events)
         let images = bundles.bundles.reduce(0) { $0 + $1.index.images.count }
-        let seconds = options.idleTimeout.components.seconds
+        let scheme = options.tls == nil ? "http" : "https"
         let server: any Service
         do {
-            server = try HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(max(seconds, 1)))).buildServer(
+            server = try builder.buildServer(
                 configuration: ServerConfiguration(address: .hostname(options.host, port: options.port),
                                                    availableConnectionsDelegate: MaximumAvailableConnections(options.maxConnections)),
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
@@ -67,7 +78,7 @@ public enum BundleServer {
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? options.port
                     let host = options.host.contains(":") ? "[\(options.host)]" : options.host
-                    events(.listening(address: "\(host):\(port)", bundles: bundles.bundles.count, images: images,
+                    events(.listening(address: "\(host):\(port)", scheme: scheme, bundles: bundles.bundles.count, images: images,
                                       blobs: bundles.catalog.digests.count))
                 })
         } catch {
@@ -80,5 +91,21 @@ public enum BundleServer {
             throw FerryServeError.server(reason: "the server stopped: \(error)")
         }
         events(.stopping)
+    }
+
+    /// `builder` behind TLS (swift-nio-ssl, BoringSSL) with the PEM certificate chain and key.
+    static func tls(_ builder: HTTPServerBuilder, certificate: String, key: String) throws(FerryServeError) -> HTTPServerBuilder {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate)
+            guard !chain.isEmpty else { throw FerryServeError.server(reason: "--tls-cert \(certificate): no certificate in it") }
+            let privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
+                                                                         privateKey: .privateKey(privateKey))
+            return try HTTPServerBuilder.tls(builder, tlsConfiguration: configuration)
+        } catch let error as FerryServeError {
+            throw error
+        } catch {
+            throw .server(reason: "--tls-cert \(certificate) / --tls-key \(key): \(error)")
+        }
     }
 }

@@ -4,8 +4,8 @@ public import FerryCore
 /// on stderr, as text or as JSON lines (`--format json`).
 public enum ServeEvent: Sendable {
     /// The server accepts connections at `address` (`host:port`, with the port bound when 0
-    /// was asked for).
-    case listening(address: String, bundles: Int, images: Int, blobs: Int)
+    /// was asked for), over `scheme` (http or https).
+    case listening(address: String, scheme: String, bundles: Int, images: Int, blobs: Int)
     /// `--verify` at start: every blob checked, and how many are damaged.
     case checked(blobs: Int, bytes: Int64, damaged: Int)
     /// A blob whose bytes do not match its digest: it is answered with 500 from now on.
@@ -27,16 +27,16 @@ public struct AccessRecord: Sendable, Codable, Equatable {
     public let milliseconds: Int
     /// The peer's address, when known.
     public let remote: String?
-    /// Why the answer stopped early (the client went away), when it did.
-    public let cutOff: String?
+    /// Why the answer stopped early (the client went away), or why credentials were refused.
+    public let note: String?
 
-    public init(method: String, target: String, status: Int, bytes: Int64, milliseconds: Int, remote: String?, cutOff: String? = nil) {
+    public init(method: String, target: String, status: Int, bytes: Int64, milliseconds: Int, remote: String?, note: String? = nil) {
         self.method = method
         self.target = target
         self.status = status
         self.bytes = bytes
         self.milliseconds = milliseconds
         self.remote = remote
-        self.cutOff = cutOff
+        self.note = note
     }
 }

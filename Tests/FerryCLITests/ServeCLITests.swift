@@ -189,4 +189,46 @@ import Testing
         let cached = try FileManager.default.contentsOfDirectory(atPath: dir + "/cache")
         #expect(cached.count == 1 && cached[0].hasSuffix(".tar"), "\(cached)")
     }
+
+    /// Rule: `--tls-cert/--tls-key` serve HTTPS, and `--htpasswd` (bcrypt, as distribution
+    /// reads it) lets only its users pull: no or wrong credentials get 401 with a Basic
+    /// challenge, skopeo with the right ones pulls, and the password never reaches the log.
+    @Test func httpsAndHtpasswdGuardPulls() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let corpus = try await source.push(seed: 22)
+        let dir = try Self.scratch("tls")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let export = try CLITests.ferry(["export", web.reference, "-o", "b.tar", "-q"], directory: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let tls = try await TestCertificates.makeTLS(in: URL(fileURLWithPath: dir + "/tls"))
+        let entry = try await ChildProcess.run("/usr/bin/htpasswd", ["-Bbn", "puller", "s3cret-pw"])
+        try entry.stdout.write(to: URL(fileURLWithPath: dir + "/htpasswd"))
+
+        let server = try Self.serve([dir + "/b.tar", "--tls-cert", tls.serverCertificatePath, "--tls-key", tls.serverKeyPath,
+                                     "--htpasswd", dir + "/htpasswd"], in: dir)
+        defer { server.stop() }
+        let url = "https://\(server.address)/v2/apps/web/manifests/1.0"
+        #expect(try Self.curl(["--cacert", tls.caCertificatePath], url).status == 401)
+        #expect(try Self.curl(["--cacert", tls.caCertificatePath, "-u", "puller:wrong"], url).status == 401)
+        let allowed = try Self.curl(["--cacert", tls.caCertificatePath, "-u", "puller:s3cret-pw"], url)
+        #expect(allowed.status == 200)
+        #expect(try Self.sha256(allowed.body) == web.digest)
+        let challenge = try Tool.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-D", "-", "--cacert", tls.caCertificatePath, url])
+        #expect(challenge.lowercased().contains("www-authenticate: basic realm=\"ferry serve\""), "\(challenge)")
+
+        _ = try Tool.run("/usr/bin/skopeo", ["copy", "--all", "--src-cert-dir", tls.certDirectory, "--src-creds", "puller:s3cret-pw",
+                                             "docker://\(server.address)/apps/web:1.0", "dir:\(dir)/copy"])
+        #expect(try Self.sha256(Data(contentsOf: URL(fileURLWithPath: dir + "/copy/manifest.json"))) == web.digest)
+        #expect(throws: Tool.Failure.self) {
+            try Tool.run("/usr/bin/skopeo", ["inspect", "--raw", "--cert-dir", tls.certDirectory, "--creds", "puller:nope",
+                                             "docker://\(server.address)/apps/web:1.0"])
+        }
+        #expect(server.logText.contains("wrong password for puller"), "\(server.logText)")
+        #expect(!server.logText.contains("s3cret-pw"))
+
+        // A plain-HTTP client gets nothing from an HTTPS server (curl: empty reply).
+        #expect(throws: Tool.Failure.self) { try Self.curl([], "http://\(server.address)/v2/") }
+    }
 }

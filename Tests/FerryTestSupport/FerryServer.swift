@@ -21,7 +21,7 @@ public struct FerryServer: Sendable {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let range = text.range(of: #"(on http://|"address":")127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
+            if let range = text.range(of: #"(on https?://|"address":")127\.0\.0\.1:[0-9]+"#, options: .regularExpression) {
                 let found = text[range]
                 let start = found.range(of: "127.0.0.1")?.lowerBound ?? found.startIndex
                 return FerryServer(process: process, address: String(found[start...]), log: log)
