@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryCore
+import FerryOperations
 import FerryServe
 import Foundation
 import Logging
@@ -17,7 +18,8 @@ struct ServeCommand: AsyncParsableCommand {
         Repositories keep their original names: docker.io/library/nginx is library/nginx \
         (or docker.io/library/nginx), and ?ns=<registry> (what a containerd hosts.toml mirror \
         sends) picks the registry when several hold the same path. Bundles given first win a \
-        tag two of them hold.
+        tag two of them hold. --prefix, --flatten and --map serve them under the names \
+        `ferry import` would give instead (then ?ns= is ignored).
 
         Byte-exact or nothing: a blob is hashed before its first byte is sent (all of them at \
         start with --verify) and the verdict is kept; a damaged blob is answered with 500 and \
@@ -64,7 +66,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("htpasswd"), help: ArgumentHelp("Only these users may pull: an htpasswd file with bcrypt entries (htpasswd -B), as distribution reads. Use with --tls-cert: Basic credentials travel in the clear otherwise.", valueName: "file"))
     var htpasswd: String?
 
+    @Option(name: .customLong("prefix"), help: ArgumentHelp("Serve the repositories under this path, named as `ferry import --to REGISTRY/PREFIX` (with --flatten and --map) would name them.", valueName: "path"))
+    var prefix: String?
+
+    @Option(name: .customLong("flatten"), help: "Drop this many leading components of each repository path (as import's --flatten).")
+    var flatten = 0
+
+    @Option(name: .customLong("map"), help: ArgumentHelp("Serve the image SRC (as named in the bundle) as DST, a repository[:tag] (as import's --map). Repeatable.", valueName: "src=dst"))
+    var map: [String] = []
+
     @OptionGroup var outputOptions: OutputOptions
+
+    /// The import naming the options ask for, or nil to keep the bundles' names. The mapper
+    /// needs a registry; the placeholder never shows: the server answers for every name.
+    func renaming() throws -> ServedCatalog.Renaming? {
+        guard prefix != nil || flatten > 0 || !map.isEmpty else { return nil }
+        let path = (prefix ?? "").split(separator: "/").joined(separator: "/")
+        let mapper = try DestinationMapper(to: "ferry.serve" + (path.isEmpty ? "" : "/" + path), flatten: flatten, map: map)
+        return { try mapper.destination(for: $0) }
+    }
 
     func validate() throws {
         guard !bundles.isEmpty else { throw ValidationError("give at least one bundle to serve") }
@@ -72,6 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout > 0 else { throw ValidationError("--idle-timeout must be at least 1 second") }
         _ = try ListenAddress(listen)
         guard (tlsCertificate == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard flatten >= 0 else { throw ValidationError("--flatten must not be negative") }
     }
 
     func run() async throws {
@@ -82,7 +103,8 @@ struct ServeCommand: AsyncParsableCommand {
             if htpasswd != nil, tlsCertificate == nil, !outputOptions.quiet {
                 terminal.err("ferry: warning: --htpasswd without --tls-cert: passwords cross the network in the clear\n")
             }
-            let served = try ServedBundles.open(bundles.map(ExportCommand.absolute), cache: cache.map(ExportCommand.absolute))
+            let served = try ServedBundles.open(bundles.map(ExportCommand.absolute), cache: cache.map(ExportCommand.absolute),
+                                                renaming: try renaming())
             for conflict in served.catalog.conflicts where !outputOptions.quiet {
                 terminal.err("ferry: warning: \(conflict) is in several bundles with different digests; the first bundle's is served\n")
             }

@@ -26,6 +26,7 @@ public final class BlobVerdicts: Sendable {
 
     private let bundles: ServedBundles
     private let onDamage: @Sendable (Digest, String) -> Void
+    private let lanes = CheckLanes(width: 2)
     private let lock = Mutex()
     nonisolated(unsafe) private var entries: [Digest: Entry] = [:]
 
@@ -45,9 +46,9 @@ public final class BlobVerdicts: Sendable {
             case .checking(let running):
                 return running
             case nil:
-                let (bundles, onDamage) = (self.bundles, self.onDamage)
+                let (bundles, onDamage, lanes) = (self.bundles, self.onDamage, self.lanes)
                 let running = Task {
-                    let verdict = await Self.check(digest, in: bundles)
+                    let verdict = await lanes.run { await Self.check(digest, in: bundles) }
                     if case .damaged(let reason) = verdict { onDamage(digest, reason) }
                     return verdict
                 }

@@ -15,10 +15,10 @@ struct BundleResponder: Sendable {
     /// Who may pull (`--htpasswd`), or nil for anyone.
     let credentials: PullCredentials?
     let events: @Sendable (ServeEvent) -> Void
-    var chunkSize = 512 << 10
+    var chunkSize = 256 << 10
 
     /// The response to `request` from the peer at `remote` (for the access log).
-    func respond(to request: Request, remote: String?) async -> Response {
+    func respond(to request: Request, remote: String?, channel: (any Channel)? = nil) async -> Response {
         let started = ContinuousClock.now
         let asked = ServeAnswer.Request(method: request.method.rawValue, path: request.uri.path,
                                         query: Self.query(request.uri), range: request.headers[.range])
@@ -62,6 +62,13 @@ struct BundleResponder: Sendable {
                         let want = Int(min(Int64(chunkSize), count - sent))
                         let chunk = try await Self.read(file, count: want, at: offset + sent)
                         try await writer.write(chunk)
+                        // Backpressure: the writer hands each chunk to the event loop as a task
+                        // and returns at once, learning that the socket is full only when the
+                        // loop has run that task. A reader faster than the loop (pread from the
+                        // page cache is) would queue the whole blob there: 16 pulls of a 150 MB
+                        // blob held 350 MB of chunks. Waiting for the loop to run a task queued
+                        // after the write keeps one or two chunks in flight per response.
+                        if let channel { try await channel.eventLoop.submit {}.get() }
                         sent += Int64(chunk.readableBytes)
                     }
                     try await writer.finish(nil)

@@ -72,7 +72,7 @@ public enum BundleServer {
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
                 logger: logger,
                 responder: { request, writer, channel in
-                    let response = await responder.respond(to: request, remote: BundleResponder.describe(channel.remoteAddress))
+                    let response = await responder.respond(to: request, remote: BundleResponder.describe(channel.remoteAddress), channel: channel)
                     try await writer.write(response: response.head, body: response.body)
                 },
                 onServerRunning: { channel in

@@ -25,18 +25,20 @@ public struct ServedBundles: Sendable {
     public let bundles: [Bundle]
     public let catalog: ServedCatalog
 
-    /// Opens `paths` in order (an earlier bundle's tag wins over a later one's).
-    public static func open(_ paths: [String], cache: String? = nil) throws(FerryServeError) -> ServedBundles {
+    /// Opens `paths` in order (an earlier bundle's tag wins over a later one's); with
+    /// `renaming`, images are served under the names it gives (see `ServedCatalog`).
+    public static func open(_ paths: [String], cache: String? = nil,
+                            renaming: ServedCatalog.Renaming? = nil) throws(FerryServeError) -> ServedBundles {
         var bundles: [Bundle] = []
         for (number, path) in paths.enumerated() {
             bundles.append(try openBundle(path, number: number, cache: cache))
         }
-        return try ServedBundles(bundles: bundles)
+        return try ServedBundles(bundles: bundles, renaming: renaming)
     }
 
-    init(bundles: [Bundle]) throws(FerryServeError) {
+    init(bundles: [Bundle], renaming: ServedCatalog.Renaming? = nil) throws(FerryServeError) {
         self.bundles = bundles
-        var catalog = try ServedCatalog(bundles: bundles.map(\.index))
+        var catalog = try ServedCatalog(bundles: bundles.map(\.index), renaming: renaming)
         try Self.addReferrers(to: &catalog, from: bundles)
         self.catalog = catalog
     }
@@ -51,12 +53,11 @@ public struct ServedBundles: Sendable {
             for attachment in bundle.index.attachments ?? [] where attachment.mediaType.isImageManifest {
                 guard let place = catalog.blob(attachment.digest), place.size <= Int64(ParsedManifest.maximumSize) else { continue }
                 let manifest: ImageManifest
-                let reference: ImageReference
+                let reference = try catalog.servedName(attachment.name, bundle: number)
                 do {
                     let bytes = try bundles[place.bundle].file.read(count: Int(place.size), at: place.offset)
                     guard case .image(let parsed) = try ParsedManifest.parse(bytes, mediaType: attachment.mediaType, digest: attachment.digest) else { continue }
                     manifest = parsed
-                    reference = try ImageReference(parsing: attachment.name)
                 } catch {
                     throw .bundle(number: number, reason: "attachment \(attachment.name) (\(attachment.digest)) cannot be read: \(error)")
                 }
@@ -64,8 +65,7 @@ public struct ServedBundles: Sendable {
                 var entry = Descriptor(mediaType: attachment.mediaType, digest: attachment.digest, size: attachment.size)
                 entry.artifactType = manifest.artifactType ?? manifest.config.mediaType.rawValue
                 entry.annotations = manifest.annotations
-                catalog.addReferrer(entry, subject: subject.digest,
-                                    in: .init(registry: ImageReference.canonicalRegistry(reference.registry), path: reference.repository))
+                catalog.addReferrer(entry, subject: subject.digest, in: catalog.key(of: reference))
             }
         }
     }

@@ -49,20 +49,24 @@ public struct ServedCatalog: Sendable {
     /// `registry/path:tag`.
     public private(set) var conflicts: [String] = []
 
-    /// `bundles` in the order given: an earlier bundle's tag wins over a later one's.
-    public init(bundles: [ContentIndex]) throws(FerryServeError) {
+    /// How the served names are made from the bundles' names: as `ferry import` would name
+    /// them (a prefix, `--flatten`, `--map`), with the registry part left for the server.
+    public typealias Renaming = @Sendable (ImageReference) throws -> ImageReference
+
+    private let renaming: Renaming?
+
+    /// `bundles` in the order given: an earlier bundle's tag wins over a later one's. With
+    /// `renaming`, repositories are served under the names it gives, all on this server, and a
+    /// request's `?ns=` no longer picks a registry.
+    public init(bundles: [ContentIndex], renaming: Renaming? = nil) throws(FerryServeError) {
+        self.renaming = renaming
         for (number, index) in bundles.enumerated() {
             for blob in index.blobs where blobs[blob.digest] == nil {
                 blobs[blob.digest] = Place(bundle: number, offset: blob.offset, size: blob.size, mediaType: blob.mediaType)
             }
             let named = index.images.map { ($0.name, $0.digest) } + (index.attachments ?? []).map { ($0.name, $0.digest) }
             for (name, digest) in named {
-                let reference: ImageReference
-                do {
-                    reference = try ImageReference(parsing: name)
-                } catch {
-                    throw .bundle(number: number, reason: "image name \(name) does not parse: \(error)")
-                }
+                let reference = try servedName(name, bundle: number)
                 guard blobs[digest]?.mediaType.isManifest == true else {
                     throw .bundle(number: number, reason: "\(name) pins \(digest), which the bundle does not hold as a manifest")
                 }
@@ -80,8 +84,25 @@ public struct ServedCatalog: Sendable {
         }
     }
 
+    /// The name `name` (as a bundle of number `bundle` holds it) is served under.
+    public func servedName(_ name: String, bundle: Int) throws(FerryServeError) -> ImageReference {
+        do {
+            let reference = try ImageReference(parsing: name)
+            return try renaming.map { try $0(reference) } ?? reference
+        } catch {
+            throw .bundle(number: bundle, reason: "image name \(name): \(error)")
+        }
+    }
+
+    /// The repository key of a served name.
+    public func key(of reference: ImageReference) -> RepositoryKey {
+        RepositoryKey(registry: ImageReference.canonicalRegistry(reference.registry), path: reference.repository)
+    }
+
     /// The repository a request for `name` (with `?ns=namespace`, if given) means.
     public func repository(_ name: String, namespace: String?) -> Lookup {
+        // Renamed repositories all live on this server: there is no registry to pick.
+        let namespace = renaming == nil ? namespace : nil
         if let registries = tags[name] {
             if let namespace {
                 let registry = ImageReference.canonicalRegistry(namespace)
@@ -91,7 +112,7 @@ public struct ServedCatalog: Sendable {
             return .ambiguous(registries: registries.keys.sorted())
         }
         // `docker.io/library/nginx`: a registry as the first component.
-        guard namespace == nil, let slash = name.firstIndex(of: "/") else { return .unknown }
+        guard namespace == nil, renaming == nil, let slash = name.firstIndex(of: "/") else { return .unknown }
         let registry = ImageReference.canonicalRegistry(String(name[..<slash])), path = String(name[name.index(after: slash)...])
         return tags[path]?[registry] != nil ? .found(RepositoryKey(registry: registry, path: path)) : .unknown
     }

@@ -72,26 +72,24 @@ import Testing
             }
         }
 
-        // podman pull of the multi-arch image (its amd64 child), by tag and by digest.
+        // The mirror files `ferry mirror-config` writes for the served address (no prefix, no
+        // flatten: the server keeps the names) make podman and containerd pull the ORIGINAL
+        // names from it; containerd's requests carry ?ns=.
+        let config = try CLITests.ferry(["mirror-config", "b.tar", "--registry", server.address, "--insecure", "-o", "cfg"], directory: dir)
+        #expect(config.status == 0, "\(config.stderr)")
         let multi = try #require(corpus.image("apps/multi:2.0"))
         let storage = ["--storage-driver", "vfs", "--root", dir + "/proot", "--runroot", dir + "/prun"]
-        _ = try Tool.run("/usr/bin/podman", storage + ["pull", "-q", "--tls-verify=false", "--arch", "amd64", "\(server.address)/apps/multi:2.0"])
-        let images = try Tool.run("/usr/bin/podman", storage + ["images", "--digests", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"])
-        #expect(images.contains("\(server.address)/apps/multi:2.0 \(multi.digest)"), "\(images)")
+        let conf = "CONTAINERS_REGISTRIES_CONF=\(dir)/cfg/registries.conf.d/ferry-mirror.conf"
+        _ = try Tool.run("/usr/bin/env", [conf, "/usr/bin/podman"] + storage + ["pull", "-q", "--arch", "amd64", multi.reference])
+        let images = try Tool.run("/usr/bin/env", [conf, "/usr/bin/podman"] + storage + ["images", "--digests", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"])
+        #expect(images.contains("\(multi.reference) \(multi.digest)"), "\(images)")
 
-        // containerd through a hosts.toml mirror for the ORIGINAL registry: it adds ?ns=.
         let web = try #require(corpus.image("apps/web:1.0"))
-        try FileManager.default.createDirectory(atPath: "\(dir)/certs.d/\(source.host)", withIntermediateDirectories: true)
-        try """
-        server = "http://\(source.host)"
-        [host."http://\(server.address)"]
-          capabilities = ["pull", "resolve"]
-        """.write(toFile: "\(dir)/certs.d/\(source.host)/hosts.toml", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: dir + "/c", withIntermediateDirectories: true)
         let containerd = try await TestContainerd.start(in: dir + "/c")
         defer { containerd.stop() }
         for image in [web, multi] {
-            _ = try containerd.ctr(["images", "pull", "--hosts-dir", dir + "/certs.d", "--snapshotter", "native", "--all-platforms", image.reference])
+            _ = try containerd.ctr(["images", "pull", "--hosts-dir", dir + "/cfg/certs.d", "--snapshotter", "native", "--all-platforms", image.reference])
         }
         let listing = try containerd.ctr(["images", "ls"])
         for image in [web, multi] {

@@ -42,6 +42,24 @@ import Testing
         #expect(catalog.repository("nothing/here", namespace: nil) == .unknown)
     }
 
+    /// Rule: with a renaming (what `--prefix/--flatten/--map` build, as import names images),
+    /// repositories are found under the new names only, and `?ns=` picks nothing.
+    @Test func renamedRepositoriesAreServedUnderTheirNewNames() throws {
+        let renaming: ServedCatalog.Renaming = { reference in
+            let kept = reference.repository.split(separator: "/").dropFirst().joined(separator: "/")
+            return try ImageReference(parsing: "ferry.serve/mirror/\(kept):\(reference.tag ?? "latest")")
+        }
+        let catalog = try ServedCatalog(bundles: [try Self.bundle([("docker.io/library/nginx:1.25", "a"), ("quay.io/team/app:1", "b")])],
+                                        renaming: renaming)
+        let nginx = ServedCatalog.RepositoryKey(registry: "ferry.serve", path: "mirror/nginx")
+        #expect(catalog.repository("mirror/nginx", namespace: nil) == .found(nginx))
+        #expect(catalog.repository("mirror/nginx", namespace: "docker.io") == .found(nginx))
+        #expect(catalog.repository("library/nginx", namespace: nil) == .unknown)
+        #expect(catalog.repository("docker.io/library/nginx", namespace: nil) == .unknown)
+        #expect(catalog.manifest(.tag("1.25"), in: nginx)?.0 == (try Digest(parsing: Self.digest("a"))))
+        #expect(catalog.catalog(count: nil, after: nil).repositories == ["mirror/app", "mirror/nginx"])
+    }
+
     @Test func manifestsByTagAndByDigest() throws {
         let catalog = try ServedCatalog(bundles: [try Self.bundle([("quay.io/team/app:1", "b")], attachments: [("quay.io/team/app:sha256-bbbb.sig", "e", "b")])])
         let app = ServedCatalog.RepositoryKey(registry: "quay.io", path: "team/app")
