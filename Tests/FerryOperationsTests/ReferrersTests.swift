@@ -149,20 +149,29 @@ import Testing
         func referrers(of reference: ImageReference, subject digest: Digest) async throws -> [Descriptor]? { answers[digest] ?? [] }
     }
 
+    /// Pushes a corpus to `source`, attaches a signature and an SBOM referrer to apps/web:1.0
+    /// (the referrer with no fallback tag: only the simulated referrers API lists it), and
+    /// exports apps/web:1.0 through that API into `bundle`.
+    static func exportWithAPIReferrer(_ source: TestRegistry, seed: UInt64, into bundle: String) async throws
+        -> (web: PushedImage, attached: Attached, referrer: FetchedManifest, report: ExportReport) {
+        let corpus = try await source.push(seed: seed)
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let attached = try await attach(source, repository: "apps/web", tag: "1.0", fallbackTag: false)
+        let referrer = try await ExportFixtures.client(source).fetchManifest(try ImageReference(parsing: "\(source.host)/apps/web@\(attached.referrerDigest)"))
+        let apiSource = ReferrersAPISource(inner: RegistrySource(client: ExportFixtures.client()),
+                                           answers: [try Digest(parsing: web.digest): [referrer.descriptor]])
+        let report = try await ExportFixtures.export([web.reference], from: ExportFixtures.client(), to: .bundle(bundle), source: apiSource)
+        return (web, attached, referrer, report)
+    }
+
     @Test func referrersFromTheAPIAreExportedByDigest() async throws {
         let source = try await TestRegistry.start()
         defer { source.stop() }
         let target = try await TestRegistry.start()
         defer { target.stop() }
-        let corpus = try await source.push(seed: 82)
-        let web = try #require(corpus.image("apps/web:1.0"))
-        let attached = try await Self.attach(source, repository: "apps/web", tag: "1.0", fallbackTag: false)
-        let referrer = try await ExportFixtures.client(source).fetchManifest(try ImageReference(parsing: "\(source.host)/apps/web@\(attached.referrerDigest)"))
         let dir = try ExportFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let apiSource = ReferrersAPISource(inner: RegistrySource(client: ExportFixtures.client()),
-                                           answers: [try Digest(parsing: web.digest): [referrer.descriptor]])
-        let report = try await ExportFixtures.export([web.reference], from: ExportFixtures.client(), to: .bundle(dir + "/api.tar"), source: apiSource)
+        let (web, attached, referrer, report) = try await Self.exportWithAPIReferrer(source, seed: 82, into: dir + "/api.tar")
         let byDigest = report.images.first { $0.reference.hasSuffix("@\(attached.referrerDigest)") }
         #expect(byDigest?.subject == web.digest, "\(report.images.map(\.reference))")
         // The cosign tag is still found by tag listing; the fallback tag is not used when the API answers.
@@ -194,15 +203,9 @@ import Testing
         defer { source.stop() }
         let target = try await TestRegistry.start()
         defer { target.stop() }
-        let corpus = try await source.push(seed: 83)
-        let web = try #require(corpus.image("apps/web:1.0"))
-        let attached = try await Self.attach(source, repository: "apps/web", tag: "1.0", fallbackTag: false)
-        let referrer = try await ExportFixtures.client(source).fetchManifest(try ImageReference(parsing: "\(source.host)/apps/web@\(attached.referrerDigest)"))
         let dir = try ExportFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let apiSource = ReferrersAPISource(inner: RegistrySource(client: ExportFixtures.client()),
-                                           answers: [try Digest(parsing: web.digest): [referrer.descriptor]])
-        _ = try await ExportFixtures.export([web.reference], from: ExportFixtures.client(), to: .bundle(dir + "/api.tar"), source: apiSource)
+        let (web, attached, _, _) = try await Self.exportWithAPIReferrer(source, seed: 83, into: dir + "/api.tar")
         _ = try await Importer(client: ExportFixtures.client(target))
             .run(ImportOptions(input: dir + "/api.tar", destination: try DestinationMapper(to: target.host)))
         let subject = try Digest(parsing: web.digest)
