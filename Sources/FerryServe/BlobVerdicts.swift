@@ -12,7 +12,7 @@ public import FerryCore
 ///
 /// Several requests for the same unchecked blob wait for one check. Checks read and hash on
 /// threads of their own (`Blocking`), never on Swift's cooperative pool.
-public final class BlobVerdicts: Sendable {
+public final class BlobVerdicts: @unchecked Sendable {
     public enum Verdict: Sendable, Equatable {
         case intact
         /// The bytes are not the blob: why (short, or the digest they hash to).
@@ -28,7 +28,8 @@ public final class BlobVerdicts: Sendable {
     private let onDamage: @Sendable (Digest, String) -> Void
     private let lanes = CheckLanes(width: 2)
     private let lock = Mutex()
-    nonisolated(unsafe) private var entries: [Digest: Entry] = [:]
+    /// Guarded by `lock`.
+    private var entries: [Digest: Entry] = [:]
 
     /// `onDamage` is called once for each blob found damaged, with the reason.
     public init(bundles: ServedBundles, onDamage: @escaping @Sendable (Digest, String) -> Void = { _, _ in }) {

@@ -11,7 +11,7 @@ import HummingbirdBcrypt
 /// credential that checked once is remembered, by user and the SHA-256 of the password (the
 /// password itself is not kept). Checks run off the cooperative pool. Neither the file's
 /// hashes nor a request's credentials are ever logged.
-public final class PullCredentials: Sendable {
+public final class PullCredentials: @unchecked Sendable {
     /// What a request's credentials amount to.
     public enum Outcome: Sendable, Equatable {
         case allowed
@@ -22,7 +22,8 @@ public final class PullCredentials: Sendable {
 
     private let hashes: [String: String]
     private let lock = Mutex()
-    nonisolated(unsafe) private var checked: Set<String> = []
+    /// Guarded by `lock`.
+    private var checked: Set<String> = []
 
     /// Reads `path`. Refuses a file with no entries, or with an entry that is not bcrypt (MD5,
     /// SHA-1 and crypt entries are weak, and distribution refuses them as well).

@@ -88,11 +88,12 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir + "/c", withIntermediateDirectories: true)
         let containerd = try await TestContainerd.start(in: dir + "/c")
         defer { containerd.stop() }
-        for image in [web, multi] {
+        // Every image: OCI and Docker manifests, an OCI index, a Docker manifest list.
+        for image in corpus.images {
             _ = try containerd.ctr(["images", "pull", "--hosts-dir", dir + "/cfg/certs.d", "--snapshotter", "native", "--all-platforms", image.reference])
         }
         let listing = try containerd.ctr(["images", "ls"])
-        for image in [web, multi] {
+        for image in corpus.images {
             let line = listing.split(separator: "\n").first { $0.hasPrefix(image.reference + " ") }
             #expect(line?.contains(image.digest) == true, "\(listing)")
         }

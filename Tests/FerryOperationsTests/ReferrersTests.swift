@@ -230,5 +230,14 @@ import Testing
         #expect(try JSONDecoder().decode(ImageIndex.self, from: nothing.body).manifests.isEmpty)
         let bytes = try server.get("/v2/apps/web/manifests/\(attached.referrerDigest)")
         #expect(DigestHasher.digest(of: Array(bytes.body)) == attached.referrerDigest)
+        // A client copies the artifacts themselves, digests unchanged: the SBOM by digest and
+        // the cosign signature by its tag.
+        for (reference, digest) in [("apps/web@\(attached.referrerDigest)", attached.referrerDigest),
+                                    ("apps/web:\(attached.signatureTag)", attached.signatureDigest)] {
+            let copy = dir + "/copy-\(digest.hex.prefix(8))"
+            _ = try Tool.run("/usr/bin/skopeo", ["copy", "--preserve-digests", "--src-tls-verify=false", "docker://\(server.address)/\(reference)", "dir:\(copy)"])
+            let manifest = try Data(contentsOf: URL(fileURLWithPath: copy + "/manifest.json"))
+            #expect(DigestHasher.digest(of: Array(manifest)) == digest, "\(reference)")
+        }
     }
 }

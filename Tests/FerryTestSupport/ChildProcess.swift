@@ -132,7 +132,11 @@ public final class ChildProcess: @unchecked Sendable {
 
         let timedOut = LockedValue(false)
         let status = await withTaskCancellationHandler {
+            // Only a command still running at the deadline timed out. One that ended in time
+            // but whose waiting test had not been resumed yet (Swift's cooperative pool, two
+            // threads here, busy with other tests' blocking waits) is not killed or blamed.
             let timer = DispatchWorkItem {
+                guard child.isRunning else { return }
                 timedOut.withLock { $0 = true }
                 child.stop(grace: 1)
             }

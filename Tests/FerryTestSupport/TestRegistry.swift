@@ -273,7 +273,9 @@ public final class TestRegistry: Sendable {
                                        instanceID: String, timeout: TimeInterval) async throws
         -> Readiness {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        // Probe, then look at the clock: a sleep that overran the deadline (the cooperative
+        // pool starved by other tests' blocking waits) still gets its probe before the verdict.
+        while true {
             if !process.isRunning { return .exited }
             if LoopbackHTTP.canConnect(port: port) {
                 if probe.scheme == "http" {
@@ -288,9 +290,9 @@ public final class TestRegistry: Sendable {
                     }
                 }
             }
+            if Date() >= deadline { return .timedOut }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
-        return .timedOut
     }
 
     private enum Readiness {
