@@ -70,23 +70,11 @@ public final class BlobVerdicts: @unchecked Sendable {
         }
     }
 
-    /// Checks every blob of the catalog, `width` at a time, and returns the damaged ones.
-    public func checkAll(width: Int = 2) async -> [(digest: Digest, reason: String)] {
-        let digests = bundles.catalog.digests
+    /// Checks `digests` (blobs of the catalog), `width` at a time, and returns the damaged ones.
+    public func checkAll(_ digests: [Digest], width: Int = 2) async throws -> [(digest: Digest, reason: String)] {
         var damaged: [(digest: Digest, reason: String)] = []
-        await withTaskGroup(of: (Digest, Verdict).self) { group in
-            var next = 0
-            func add() {
-                guard next < digests.count else { return }
-                let digest = digests[next]
-                next += 1
-                group.addTask { (digest, await self.verdict(digest)) }
-            }
-            for _ in 0..<max(width, 1) { add() }
-            for await (digest, verdict) in group {
-                if case .damaged(let reason) = verdict { damaged.append((digest, reason)) }
-                add()
-            }
+        try await TaskWindow.run(digests, width: width, { digest in (digest, await self.verdict(digest)) }) { digest, verdict in
+            if case .damaged(let reason) = verdict { damaged.append((digest, reason)) }
         }
         return damaged.sorted { $0.digest.description < $1.digest.description }
     }

@@ -17,28 +17,29 @@ struct BundleResponder: Sendable {
     let events: @Sendable (ServeEvent) -> Void
     var chunkSize = 256 << 10
 
-    /// The response to `request` from the peer at `remote` (for the access log).
-    func respond(to request: Request, remote: String?, channel: (any Channel)? = nil) async -> Response {
+    /// The response to `request`, which came in on `channel`.
+    func respond(to request: Request, channel: any Channel) async -> Response {
         let started = ContinuousClock.now
         let asked = ServeAnswer.Request(method: request.method.rawValue, path: request.uri.path,
                                         query: Self.query(request.uri), range: request.headers[.range])
         var answer: ServeAnswer
         var note: String?
         if let credentials, case .refused(let reason) = await credentials.check(authorization: request.headers[.authorization]) {
-            answer = Self.challenge()
+            answer = ServeAnswer.failure(401, "UNAUTHORIZED", "authentication required")
+            answer.headers.append(ServeAnswer.Header(name: "WWW-Authenticate", value: #"Basic realm="ferry serve""#))
             note = reason
         } else {
             do {
                 answer = try ServeAnswer.answer(asked, catalog: bundles.catalog)
             } catch {
-                answer = Self.failure("UNKNOWN", "cannot encode the answer: \(error)")
+                answer = ServeAnswer.failure(500, "UNKNOWN", "cannot encode the answer: \(error)")
             }
         }
         if case .blob(let digest, _, _, _) = answer.body, case .damaged(let reason) = await verdicts.verdict(digest) {
-            answer = Self.failure("DIGEST_INVALID", "the served bundle's copy of \(digest) is damaged (\(reason)); ferry serve does not send it. Fetch the bundle again, or ferry verify it to see every damaged blob")
+            answer = ServeAnswer.failure(500, "DIGEST_INVALID", "the served bundle's copy of \(digest) is damaged (\(reason)); ferry serve does not send it. Fetch the bundle again, or ferry verify it to see every damaged blob")
         }
         if asked.method == "HEAD", case .bytes = answer.body { answer.body = .none }
-        let record = Record(method: asked.method, target: request.uri.string, status: answer.status, remote: remote,
+        let record = Record(method: asked.method, target: request.uri.string, status: answer.status, remote: Self.describe(channel.remoteAddress),
                             started: started, events: events)
         var headers = HTTPFields()
         for header in answer.headers {
@@ -68,7 +69,7 @@ struct BundleResponder: Sendable {
                         // page cache is) would queue the whole blob there: 16 pulls of a 150 MB
                         // blob held 350 MB of chunks. Waiting for the loop to run a task queued
                         // after the write keeps one or two chunks in flight per response.
-                        if let channel { try await channel.eventLoop.submit {}.get() }
+                        try await channel.eventLoop.submit {}.get()
                         sent += Int64(chunk.readableBytes)
                     }
                     try await writer.finish(nil)
@@ -98,7 +99,7 @@ struct BundleResponder: Sendable {
     }
 
     /// `host:port` of a peer, for the access log.
-    static func describe(_ address: SocketAddress?) -> String? {
+    private static func describe(_ address: SocketAddress?) -> String? {
         address.map { address in
             guard let ip = address.ipAddress, let port = address.port else { return "\(address)" }
             return address.protocol == .inet6 ? "[\(ip)]:\(port)" : "\(ip):\(port)"
@@ -112,28 +113,6 @@ struct BundleResponder: Sendable {
             query[String(name)] = String(value)
         }
         return query
-    }
-
-    /// 401 with the Basic challenge registry clients answer with credentials.
-    private static func challenge() -> ServeAnswer {
-        var answer: ServeAnswer
-        do {
-            answer = try ServeAnswer.error(401, "UNAUTHORIZED", "authentication required")
-        } catch {
-            answer = ServeAnswer(status: 401, headers: [], body: .none)
-        }
-        answer.headers.append(ServeAnswer.Header(name: "WWW-Authenticate", value: #"Basic realm="ferry serve""#))
-        return answer
-    }
-
-    /// A 500 with an OCI error body (or without a body in the one case its JSON cannot be
-    /// made, which a message of plain strings never reaches).
-    private static func failure(_ code: String, _ message: String) -> ServeAnswer {
-        do {
-            return try ServeAnswer.error(500, code, message)
-        } catch {
-            return ServeAnswer(status: 500, headers: [], body: .none)
-        }
     }
 
     /// The access-log line of one request, sent once when its answer ends.

@@ -53,14 +53,17 @@ public enum BundleServer {
             let bundle = bundles.catalog.blob(digest).map { bundles.bundles[$0.bundle].name } ?? "?"
             events(.damaged(digest: digest, bundle: bundle, reason: reason, images: bundles.images(using: digest)))
         }
-        if options.verifyAtStart {
-            let damaged = await verdicts.checkAll()
-            let bytes = bundles.catalog.digests.reduce(Int64(0)) { $0 + (bundles.catalog.blob($1)?.size ?? 0) }
-            events(.checked(blobs: bundles.catalog.digests.count, bytes: bytes, damaged: damaged.count))
-        }
+        // The password file and the TLS files first: a mistake in them is reported at once,
+        // not after --verify has read every blob.
         let credentials = try options.htpasswd.map { path throws(FerryServeError) in try PullCredentials(path: path) }
         var builder = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(max(options.idleTimeout.components.seconds, 1))))
         if let tls = options.tls { builder = try Self.tls(builder, certificate: tls.certificate, key: tls.key) }
+        let digests = bundles.catalog.digests
+        if options.verifyAtStart {
+            let damaged = try await verdicts.checkAll(digests)
+            let bytes = digests.reduce(Int64(0)) { $0 + (bundles.catalog.blob($1)?.size ?? 0) }
+            events(.checked(blobs: digests.count, bytes: bytes, damaged: damaged.count))
+        }
         let responder = BundleResponder(bundles: bundles, verdicts: verdicts, credentials: credentials, events: events)
         let images = bundles.bundles.reduce(0) { $0 + $1.index.images.count }
         let scheme = options.tls == nil ? "http" : "https"
@@ -72,14 +75,14 @@ public enum BundleServer {
                 eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
                 logger: logger,
                 responder: { request, writer, channel in
-                    let response = await responder.respond(to: request, remote: BundleResponder.describe(channel.remoteAddress), channel: channel)
+                    let response = await responder.respond(to: request, channel: channel)
                     try await writer.write(response: response.head, body: response.body)
                 },
                 onServerRunning: { channel in
                     let port = channel.localAddress?.port ?? options.port
                     let host = options.host.contains(":") ? "[\(options.host)]" : options.host
                     events(.listening(address: "\(host):\(port)", scheme: scheme, bundles: bundles.bundles.count, images: images,
-                                      blobs: bundles.catalog.digests.count))
+                                      blobs: digests.count))
                 })
         } catch {
             throw FerryServeError.server(reason: "cannot set up the server: \(error)")

@@ -42,11 +42,19 @@ public struct ServeAnswer: Sendable, Equatable {
     /// The answer to `request` from `catalog`. Throws only when a JSON body cannot be encoded
     /// (the server answers 500).
     public static func answer(_ request: Request, catalog: ServedCatalog) throws -> ServeAnswer {
+        do {
+            return try route(request, catalog: catalog)
+        } catch let refusal as Refusal {
+            return try error(404, "NAME_UNKNOWN", refusal.message)
+        }
+    }
+
+    private static func route(_ request: Request, catalog: ServedCatalog) throws -> ServeAnswer {
         let head = request.method == "HEAD"
         let namespace = request.query["ns"]
         switch DistributionRoute(method: request.method, path: request.path) {
         case .base:
-            return try json(200, Array("{}".utf8), head: head)
+            return json(200, Array("{}".utf8), head: head)
         case .catalog:
             let page = catalog.catalog(count: count(request), after: request.query["last"])
             var answer = try json(200, CanonicalJSON.encode(["repositories": page.repositories]), head: head)
@@ -55,17 +63,13 @@ public struct ServeAnswer: Sendable, Equatable {
             }
             return answer
         case .manifest(let name, let reference):
-            let repository: ServedCatalog.RepositoryKey
-            switch lookup(name, namespace: namespace, catalog: catalog) {
-            case .success(let found): repository = found
-            case .failure(let refusal): return try refusal.answer()
-            }
+            let repository = try lookup(name, namespace: namespace, catalog: catalog)
             guard let (digest, place) = catalog.manifest(reference, in: repository) else {
                 return try error(404, "MANIFEST_UNKNOWN", "manifest unknown: \(name) has no \(describe(reference))")
             }
             return content(digest: digest, place: place, type: place.mediaType.rawValue, range: .whole, head: head)
         case .blob(let name, let digest):
-            if case .failure(let refusal) = lookup(name, namespace: namespace, catalog: catalog) { return try refusal.answer() }
+            _ = try lookup(name, namespace: namespace, catalog: catalog)
             guard let place = catalog.blob(digest) else {
                 return try error(404, "BLOB_UNKNOWN", "blob unknown: \(digest)")
             }
@@ -77,11 +81,7 @@ public struct ServeAnswer: Sendable, Equatable {
             }
             return content(digest: digest, place: place, type: "application/octet-stream", range: range, head: head)
         case .tags(let name):
-            let repository: ServedCatalog.RepositoryKey
-            switch lookup(name, namespace: namespace, catalog: catalog) {
-            case .success(let found): repository = found
-            case .failure(let refusal): return try refusal.answer()
-            }
+            let repository = try lookup(name, namespace: namespace, catalog: catalog)
             let page = catalog.tags(of: repository, count: count(request), after: request.query["last"])
             var answer = try json(200, encodeTags(name: name, tags: page.tags), head: head)
             if page.more, let last = page.tags.last {
@@ -91,16 +91,11 @@ public struct ServeAnswer: Sendable, Equatable {
         case .referrers(let name, let digest):
             // distribution-spec v1.1 "Listing Referrers": always 200 with an index (empty when
             // nothing refers to the digest); `artifactType` filters, and says it did.
-            let repository: ServedCatalog.RepositoryKey
-            switch lookup(name, namespace: namespace, catalog: catalog) {
-            case .success(let found): repository = found
-            case .failure(let refusal): return try refusal.answer()
-            }
+            let repository = try lookup(name, namespace: namespace, catalog: catalog)
             let artifactType = request.query["artifactType"]
             let index = ImageIndex(schemaVersion: 2, mediaType: .ociIndex,
                                    manifests: catalog.referrers(of: digest, in: repository, artifactType: artifactType))
-            var answer = try json(200, CanonicalJSON.encode(index), head: head)
-            answer.headers[0] = Header(name: "Content-Type", value: MediaType.ociIndex.rawValue)
+            var answer = try json(200, CanonicalJSON.encode(index), head: head, type: MediaType.ociIndex.rawValue)
             if artifactType != nil { answer.headers.append(Header(name: "OCI-Filters-Applied", value: "artifactType")) }
             return answer
         case .write:
@@ -116,20 +111,19 @@ public struct ServeAnswer: Sendable, Equatable {
 
     // MARK: - Pieces
 
-    /// A repository that is not there: the error answer, made when it is sent.
+    /// A repository that is not there: `answer` turns it into 404 NAME_UNKNOWN.
     private struct Refusal: Error {
         let message: String
-        func answer() throws -> ServeAnswer { try ServeAnswer.error(404, "NAME_UNKNOWN", message) }
     }
 
-    private static func lookup(_ name: String, namespace: String?, catalog: ServedCatalog) -> Result<ServedCatalog.RepositoryKey, Refusal> {
+    private static func lookup(_ name: String, namespace: String?, catalog: ServedCatalog) throws(Refusal) -> ServedCatalog.RepositoryKey {
         switch catalog.repository(name, namespace: namespace) {
         case .found(let key):
-            return .success(key)
+            return key
         case .unknown:
-            return .failure(Refusal(message: "repository \(name) is not in the served bundles\(namespace.map { " (ns=\($0))" } ?? "")"))
+            throw Refusal(message: "repository \(name) is not in the served bundles\(namespace.map { " (ns=\($0))" } ?? "")")
         case .ambiguous(let registries):
-            return .failure(Refusal(message: "repository \(name) is in the served bundles from several registries (\(registries.joined(separator: ", "))): add ?ns=<registry>, or name the registry first (\(registries[0])/\(name))"))
+            throw Refusal(message: "repository \(name) is in the served bundles from several registries (\(registries.joined(separator: ", "))): add ?ns=<registry>, or name the registry first (\(registries[0])/\(name))")
         }
     }
 
@@ -145,9 +139,9 @@ public struct ServeAnswer: Sendable, Equatable {
         return ServeAnswer(status: status, headers: headers, body: head ? .none : .blob(digest: digest, bundle: place.bundle, offset: offset, count: count))
     }
 
-    private static func json(_ status: Int, _ bytes: [UInt8], head: Bool) throws -> ServeAnswer {
+    private static func json(_ status: Int, _ bytes: [UInt8], head: Bool, type: String = "application/json") -> ServeAnswer {
         ServeAnswer(status: status,
-                    headers: [Header(name: "Content-Type", value: "application/json"),
+                    headers: [Header(name: "Content-Type", value: type),
                               Header(name: "Docker-Distribution-API-Version", value: "registry/2.0"),
                               Header(name: "Content-Length", value: "\(bytes.count)")],
                     body: head ? .none : .bytes(bytes))
@@ -162,7 +156,17 @@ public struct ServeAnswer: Sendable, Equatable {
             }
             let errors: [Entry]
         }
-        return try json(status, CanonicalJSON.encode(Body(errors: [.init(code: code, message: message)])), head: false)
+        return json(status, try CanonicalJSON.encode(Body(errors: [.init(code: code, message: message)])), head: false)
+    }
+
+    /// `error`, for the server's own answers, which must not fail: without a body in the one
+    /// case its JSON cannot be made (a message of plain strings never reaches it).
+    public static func failure(_ status: Int, _ code: String, _ message: String) -> ServeAnswer {
+        do {
+            return try error(status, code, message)
+        } catch {
+            return ServeAnswer(status: status, headers: [], body: .none)
+        }
     }
 
     private static func encodeTags(name: String, tags: [String]) throws -> [UInt8] {

@@ -51,17 +51,14 @@ public struct ServedBundles: Sendable {
     static func addReferrers(to catalog: inout ServedCatalog, from bundles: [Bundle]) throws(FerryServeError) {
         for (number, bundle) in bundles.enumerated() {
             for attachment in bundle.index.attachments ?? [] where attachment.mediaType.isImageManifest {
-                guard let place = catalog.blob(attachment.digest), place.size <= Int64(ParsedManifest.maximumSize) else { continue }
-                let manifest: ImageManifest
                 let reference = try catalog.servedName(attachment.name, bundle: number)
+                let parsed: ParsedManifest?
                 do {
-                    let bytes = try bundles[place.bundle].file.read(count: Int(place.size), at: place.offset)
-                    guard case .image(let parsed) = try ParsedManifest.parse(bytes, mediaType: attachment.mediaType, digest: attachment.digest) else { continue }
-                    manifest = parsed
+                    parsed = try manifest(attachment.digest, catalog: catalog, bundles: bundles)
                 } catch {
                     throw .bundle(number: number, reason: "attachment \(attachment.name) (\(attachment.digest)) cannot be read: \(error)")
                 }
-                guard let subject = manifest.subject else { continue }
+                guard case .image(let manifest) = parsed, let subject = manifest.subject else { continue }
                 var entry = Descriptor(mediaType: attachment.mediaType, digest: attachment.digest, size: attachment.size)
                 entry.artifactType = manifest.artifactType ?? manifest.config.mediaType.rawValue
                 entry.annotations = manifest.annotations
@@ -110,6 +107,17 @@ public struct ServedBundles: Sendable {
         }
     }
 
+    /// Manifest `digest` from the bundle whose pool holds it, parsed as its stored media type;
+    /// nil when the pool holds no manifest by that digest, or one over the manifest size limit
+    /// (never read whole into memory).
+    static func manifest(_ digest: Digest, catalog: ServedCatalog, bundles: [Bundle]) throws -> ParsedManifest? {
+        guard let place = catalog.blob(digest), place.mediaType.isManifest, place.size <= Int64(ParsedManifest.maximumSize) else {
+            return nil
+        }
+        let bytes = try bundles[place.bundle].file.read(count: Int(place.size), at: place.offset)
+        return try ParsedManifest.parse(bytes, mediaType: place.mediaType, digest: digest)
+    }
+
     /// Why a compressed bundle is refused, and the one-time commands that make it servable.
     static func compressedAdvice(path: String, kind: String) -> String {
         let tool = ["gzip": "gzip -dc", "zstd": "zstd -dc", "xz": "xz -dc", "bzip2": "bzip2 -dc"][kind] ?? "\(kind) -dc"
@@ -136,7 +144,8 @@ public struct ServedBundles: Sendable {
     static func decompressed(_ path: String, into cache: String) throws -> String {
         var status = stat()
         guard stat(path, &status) == 0 else {
-            throw FerryServeError.bundle(number: 0, reason: "cannot stat \(path): \(String(cString: strerror(errno)))")
+            // openBundle names the bundle's number around this.
+            throw FerryCoreError.io(operation: "stat", path: path, errno: errno)
         }
         let key = DigestHasher.digest(of: Array("\(status.st_size) \(status.st_mtim.tv_sec).\(status.st_mtim.tv_nsec) \(path)".utf8))
         let copy = "\(cache)/\(stem(of: Self.baseName(path)))-\(key.hex.prefix(16)).tar"
@@ -161,10 +170,7 @@ extension ServedBundles {
         func graphHolds(_ manifest: Digest, depth: Int) -> Bool {
             if manifest == digest { return true }
             if let known = holds[manifest] { return known }
-            guard depth < 4, let place = catalog.blob(manifest), place.mediaType.isManifest,
-                  place.size <= Int64(ParsedManifest.maximumSize),
-                  let bytes = try? bundles[place.bundle].file.read(count: Int(place.size), at: place.offset),
-                  let parsed = try? ParsedManifest.parse(bytes, mediaType: place.mediaType, digest: manifest) else {
+            guard depth < 4, let parsed = try? Self.manifest(manifest, catalog: catalog, bundles: bundles) else {
                 holds[manifest] = false
                 return false
             }
@@ -177,9 +183,15 @@ extension ServedBundles {
             return found
         }
         for bundle in bundles {
-            let named = bundle.index.images.map { ($0.name, $0.digest) } + (bundle.index.attachments ?? []).map { ($0.name, $0.digest) }
-            for (name, manifest) in named where graphHolds(manifest, depth: 0) { names.insert(name) }
+            for (name, manifest) in bundle.index.servedNames where graphHolds(manifest, depth: 0) { names.insert(name) }
         }
         return names.sorted()
+    }
+}
+
+extension ContentIndex {
+    /// Every name the bundle serves a manifest under: its images, then its attachments.
+    var servedNames: [(name: String, digest: Digest)] {
+        images.map { ($0.name, $0.digest) } + (attachments ?? []).map { ($0.name, $0.digest) }
     }
 }

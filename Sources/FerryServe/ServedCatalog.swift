@@ -64,8 +64,7 @@ public struct ServedCatalog: Sendable {
             for blob in index.blobs where blobs[blob.digest] == nil {
                 blobs[blob.digest] = Place(bundle: number, offset: blob.offset, size: blob.size, mediaType: blob.mediaType)
             }
-            let named = index.images.map { ($0.name, $0.digest) } + (index.attachments ?? []).map { ($0.name, $0.digest) }
-            for (name, digest) in named {
+            for (name, digest) in index.servedNames {
                 let reference = try servedName(name, bundle: number)
                 guard blobs[digest]?.mediaType.isManifest == true else {
                     throw .bundle(number: number, reason: "\(name) pins \(digest), which the bundle does not hold as a manifest")

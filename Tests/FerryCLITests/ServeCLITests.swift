@@ -9,14 +9,6 @@ import Testing
 /// a damaged blob is answered with 500 and never with its bytes; writes get 405; a compressed
 /// bundle is refused with the command that fixes it, or served from `--cache`.
 @Suite(.serialized) struct ServeCLITests {
-    static func serve(_ arguments: [String], in dir: String, name: String = "serve") throws -> FerryServer {
-        try FerryServer.start(arguments, in: dir, name: name)
-    }
-
-    static func curl(_ arguments: [String], _ url: String) throws -> (status: Int, body: Data) {
-        try FerryServer.curl(arguments, url)
-    }
-
     static func scratch(_ name: String) throws -> String {
         // Short: containerd's socket path must fit in sun_path, podman's runroot in 50 characters.
         let dir = "/tmp/fsv-\(name)-\(UInt32.random(in: 0...UInt32.max))"
@@ -38,11 +30,8 @@ import Testing
         return places
     }
 
-    static func sha256(_ data: Data) throws -> String {
-        let file = NSTemporaryDirectory() + "ferry-serve-sum-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        try data.write(to: URL(fileURLWithPath: file))
-        return "sha256:" + (try Tool.run("/usr/bin/sha256sum", [file]).split(separator: " ").first.map(String.init) ?? "")
+    static func sha256(_ data: Data) -> String {
+        "sha256:" + CopySyncCLITests.sha256Hex(data)
     }
 
     @Test func realClientsPullEveryImageWithTheBundlesDigests() async throws {
@@ -56,7 +45,7 @@ import Testing
         let export = try CLITests.ferry(["export"] + corpus.images.map(\.reference) + ["-o", "b.tar", "-q"], directory: dir)
         #expect(export.status == 0, "\(export.stderr)")
         source.stop()  // the original registry is on the other side of the gap
-        let server = try Self.serve([dir + "/b.tar"], in: dir)
+        let server = try FerryServer.start([dir + "/b.tar"], in: dir)
         defer { server.stop() }
 
         // skopeo copy --all of every tag (OCI and Docker manifests, OCI index, Docker list)
@@ -65,7 +54,7 @@ import Testing
             let name = "\(server.address)/\(image.repositoryAndTag)"
             _ = try Tool.run("/usr/bin/skopeo", ["copy", "--all", "--preserve-digests", "--src-tls-verify=false", "docker://\(name)", "dir:\(dir)/copy-\(number)"])
             let copied = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/copy-\(number)/manifest.json"))
-            #expect(try Self.sha256(copied) == image.digest, "\(name)")
+            #expect(Self.sha256(copied) == image.digest, "\(name)")
             for child in image.manifests where image.isIndex {
                 let hex = child.digest.dropFirst("sha256:".count)
                 #expect(FileManager.default.fileExists(atPath: "\(dir)/copy-\(number)/\(hex).manifest.json"), "\(name): \(child.digest)")
@@ -84,7 +73,6 @@ import Testing
         let images = try Tool.run("/usr/bin/env", [conf, "/usr/bin/podman"] + storage + ["images", "--digests", "--format", "{{.Repository}}:{{.Tag}} {{.Digest}}"])
         #expect(images.contains("\(multi.reference) \(multi.digest)"), "\(images)")
 
-        let web = try #require(corpus.image("apps/web:1.0"))
         try FileManager.default.createDirectory(atPath: dir + "/c", withIntermediateDirectories: true)
         let containerd = try await TestContainerd.start(in: dir + "/c")
         defer { containerd.stop() }
@@ -103,7 +91,7 @@ import Testing
         let copy = try CLITests.ferry(["copy", "\(server.address)/apps/multi:2.0", "\(target.host)/copied/multi:2.0", "-q"])
         #expect(copy.status == 0, "\(copy.stderr)")
         let copied = try Tool.run("/usr/bin/skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(target.host)/copied/multi:2.0"])
-        #expect(try Self.sha256(Data(copied.utf8)) == multi.digest)
+        #expect(Self.sha256(Data(copied.utf8)) == multi.digest)
 
         // Access log: one line per request, on stderr, with status and bytes.
         #expect(server.logText.contains("\"GET /v2/apps/multi/manifests/2.0\" 200"), "\(server.logText.suffix(2000))")
@@ -120,23 +108,23 @@ import Testing
         let export = try CLITests.ferry(["export", web.reference, docker.reference, "-o", "b.tar", "-q"], directory: dir)
         #expect(export.status == 0, "\(export.stderr)")
         let layer = try #require(web.manifests.first?.layers.last)
-        let server = try Self.serve([dir + "/b.tar"], in: dir)
+        let server = try FerryServer.start([dir + "/b.tar"], in: dir)
 
         // An interrupted pull resumed with Range: the two halves hash to the digest.
         let url = "http://\(server.address)/v2/apps/web/blobs/\(layer.digest)"
-        let first = try Self.curl(["-r", "0-999"], url)
+        let first = try FerryServer.curl(["-r", "0-999"], url)
         #expect(first.status == 206 && first.body.count == 1000)
-        let rest = try Self.curl(["-r", "1000-"], url)
+        let rest = try FerryServer.curl(["-r", "1000-"], url)
         #expect(rest.status == 206 && rest.body.count == layer.size - 1000)
-        #expect(try Self.sha256(first.body + rest.body) == layer.digest)
-        #expect(try Self.curl(["-r", "\(layer.size)-"], url).status == 416)
-        #expect(try Self.curl(["-r", "-10"], url).body.count == 10)
+        #expect(Self.sha256(first.body + rest.body) == layer.digest)
+        #expect(try FerryServer.curl(["-r", "\(layer.size)-"], url).status == 416)
+        #expect(try FerryServer.curl(["-r", "-10"], url).body.count == 10)
 
         // Writes: 405 with an OCI error body.
-        let push = try Self.curl(["-X", "POST"], "http://\(server.address)/v2/apps/web/blobs/uploads/")
+        let push = try FerryServer.curl(["-X", "POST"], "http://\(server.address)/v2/apps/web/blobs/uploads/")
         #expect(push.status == 405)
         #expect(String(decoding: push.body, as: UTF8.self).contains("\"code\":\"UNSUPPORTED\""))
-        #expect(try Self.curl(["-X", "DELETE"], "http://\(server.address)/v2/apps/web/manifests/1.0").status == 405)
+        #expect(try FerryServer.curl(["-X", "DELETE"], "http://\(server.address)/v2/apps/web/manifests/1.0").status == 405)
         server.stop()
 
         // A damaged copy: one byte of the web layer flipped. The layer gets 500 (never its
@@ -148,10 +136,10 @@ import Testing
         try handle.seek(toOffset: UInt64(place.offset + 100))
         try handle.write(contentsOf: Data([byte ^ 0xff]))
         try handle.close()
-        let damaged = try Self.serve([dir + "/b.tar"], in: dir, name: "damaged")
+        let damaged = try FerryServer.start([dir + "/b.tar"], in: dir, name: "damaged")
         defer { damaged.stop() }
         for range in [[], ["-r", "0-99"]] {
-            let answer = try Self.curl(range, "http://\(damaged.address)/v2/apps/web/blobs/\(layer.digest)")
+            let answer = try FerryServer.curl(range, "http://\(damaged.address)/v2/apps/web/blobs/\(layer.digest)")
             #expect(answer.status == 500)
             #expect(String(decoding: answer.body, as: UTF8.self).contains("DIGEST_INVALID"))
         }
@@ -178,11 +166,11 @@ import Testing
         #expect(refused.stderr.contains("zstd -dc"), "\(refused.stderr)")
         #expect(refused.stderr.contains("--cache"), "\(refused.stderr)")
 
-        let server = try Self.serve([dir + "/b.tar.zst", "--cache", dir + "/cache", "--verify", "--format", "json"], in: dir)
+        let server = try FerryServer.start([dir + "/b.tar.zst", "--cache", dir + "/cache", "--verify", "--format", "json"], in: dir)
         defer { server.stop() }
-        let manifest = try Self.curl([], "http://\(server.address)/v2/apps/web/manifests/1.0")
+        let manifest = try FerryServer.curl([], "http://\(server.address)/v2/apps/web/manifests/1.0")
         #expect(manifest.status == 200)
-        #expect(try Self.sha256(manifest.body) == web.digest)
+        #expect(Self.sha256(manifest.body) == web.digest)
         #expect(server.logText.contains("\"event\":\"checked\""), "\(server.logText)")
         #expect(server.logText.contains("\"damaged\":0"), "\(server.logText)")
         let cached = try FileManager.default.contentsOfDirectory(atPath: dir + "/cache")
@@ -205,15 +193,15 @@ import Testing
         let entry = try await ChildProcess.run("/usr/bin/htpasswd", ["-Bbn", "puller", "s3cret-pw"])
         try entry.stdout.write(to: URL(fileURLWithPath: dir + "/htpasswd"))
 
-        let server = try Self.serve([dir + "/b.tar", "--tls-cert", tls.serverCertificatePath, "--tls-key", tls.serverKeyPath,
+        let server = try FerryServer.start([dir + "/b.tar", "--tls-cert", tls.serverCertificatePath, "--tls-key", tls.serverKeyPath,
                                      "--htpasswd", dir + "/htpasswd"], in: dir)
         defer { server.stop() }
         let url = "https://\(server.address)/v2/apps/web/manifests/1.0"
-        #expect(try Self.curl(["--cacert", tls.caCertificatePath], url).status == 401)
-        #expect(try Self.curl(["--cacert", tls.caCertificatePath, "-u", "puller:wrong"], url).status == 401)
-        let allowed = try Self.curl(["--cacert", tls.caCertificatePath, "-u", "puller:s3cret-pw"], url)
+        #expect(try FerryServer.curl(["--cacert", tls.caCertificatePath], url).status == 401)
+        #expect(try FerryServer.curl(["--cacert", tls.caCertificatePath, "-u", "puller:wrong"], url).status == 401)
+        let allowed = try FerryServer.curl(["--cacert", tls.caCertificatePath, "-u", "puller:s3cret-pw"], url)
         #expect(allowed.status == 200)
-        #expect(try Self.sha256(allowed.body) == web.digest)
+        #expect(Self.sha256(allowed.body) == web.digest)
         let challenge = try Tool.run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-D", "-", "--cacert", tls.caCertificatePath, url])
         #expect(challenge.lowercased().contains("www-authenticate: basic realm=\"ferry serve\""), "\(challenge)")
 
@@ -228,6 +216,6 @@ import Testing
         #expect(!server.logText.contains("s3cret-pw"))
 
         // A plain-HTTP client gets nothing from an HTTPS server (curl: empty reply).
-        #expect(throws: Tool.Failure.self) { try Self.curl([], "http://\(server.address)/v2/") }
+        #expect(throws: Tool.Failure.self) { try FerryServer.curl([], "http://\(server.address)/v2/") }
     }
 }
