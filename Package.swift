@@ -104,10 +104,16 @@ let package = Package(
         .target(name: "FerryInputs",
                 dependencies: ["FerryCore", "FerryRegistry", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
+        // Charts from classic Helm chart repositories (and, next, plain files) made into OCI
+        // artifacts as `helm push` makes them, behind an image source, so export carries them
+        // like any artifact (issue 20).
+        .target(name: "FerryArtifacts",
+                dependencies: ["FerryCore", "FerryArchive", "FerryHTTP", "FerryRegistry", "FerryInputs"],
+                swiftSettings: strict),
         .target(name: "FerryCLI",
                 dependencies: ["CFerryPortable", "FerryCore", "FerryArchive", "FerryHTTP", "FerryRegistry", "FerryFormat", "FerryVerify",
                                "FerryTransfer", "FerryOperations", "FerryMirrors", "FerryInputs", "FerryPlan",
-                               "FerryServe",
+                               "FerryServe", "FerryArtifacts",
                                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
@@ -134,6 +140,9 @@ let package = Package(
         .testTarget(name: "FerryOperationsTests",
                     dependencies: ["FerryOperations", "FerryPlan", "FerryVerify", "FerryFormat", "FerryTransfer", "FerryArchive", "FerryRegistry",
                                    "FerryHTTP", "FerryCore", "FerryTestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "FerryArtifactsTests",
+                    dependencies: ["FerryArtifacts", "FerryInputs", "FerryRegistry", "FerryHTTP", "FerryCore", "FerryTestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "FerryServeTests", dependencies: ["FerryServe", "FerryCore"], swiftSettings: strict),
         .testTarget(name: "FerryPlanTests", dependencies: ["FerryPlan", "FerryCore"], swiftSettings: strict),

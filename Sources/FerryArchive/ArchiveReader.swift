@@ -14,14 +14,34 @@ public final class ArchiveReader {
 
     private let archive: OpaquePointer
     public let path: String
+    /// The archive's bytes for `init(bytes:name:)`: libarchive reads them in place, so they
+    /// live as long as the reader.
+    private let memory: UnsafeMutableRawBufferPointer?
 
     public init(path: String) throws(FerryArchiveError) {
         archive = try Libarchive.openReader(path: path, format: .tar)
         self.path = path
+        memory = nil
+    }
+
+    /// Reads an archive held in memory (a Helm chart `.tgz` of a few hundred KB); `name`
+    /// stands in for the path in errors.
+    public init(bytes: [UInt8], name: String) throws(FerryArchiveError) {
+        let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        copy.copyBytes(from: bytes)
+        do {
+            archive = try Libarchive.openReader(memory: UnsafeRawBufferPointer(rebasing: copy[0..<bytes.count]), name: name)
+        } catch {
+            copy.deallocate()
+            throw error
+        }
+        memory = copy
+        path = name
     }
 
     deinit {
         archive_read_free(archive)
+        memory?.deallocate()
     }
 
     /// The next entry's header, or nil at the end.

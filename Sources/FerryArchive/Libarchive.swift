@@ -28,6 +28,24 @@ enum Libarchive {
         return archive
     }
 
+    /// A tar reader (any compression) over bytes the caller keeps alive until it frees it.
+    static func openReader(memory: UnsafeRawBufferPointer, name: String) throws(FerryArchiveError) -> OpaquePointer {
+        guard let archive = archive_read_new() else {
+            throw .libarchive(operation: "archive_read_new", code: -30, message: "out of memory", path: name)
+        }
+        archive_read_support_filter_all(archive)
+        archive_read_support_format_tar(archive)
+        archive_read_support_format_gnutar(archive)
+        let code = archive_read_open_memory(archive, memory.baseAddress, memory.count)
+        if code < ARCHIVE_WARN {
+            let failure = error(archive, code: code, operation: "open", path: name,
+                                fallback: "the input is truncated or damaged (libarchive gave no reason)")
+            archive_read_free(archive)
+            throw failure
+        }
+        return archive
+    }
+
     /// Throws libarchive's own message when `code` is a failure; warnings and success pass.
     static func check(_ archive: OpaquePointer, _ code: Int32, _ operation: String, path: String,
                       fallback: String = "unknown error") throws(FerryArchiveError) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryArchive
+import FerryArtifacts
 import FerryCore
 import FerryFormat
 import FerryHTTP
@@ -74,6 +75,12 @@ enum ErrorReporter {
             return 65
         case is FerryHTTPError:
             return 69
+        case let error as FerryArtifactsError:
+            switch error {
+            case .request, .index, .chart, .tooLarge: return 65
+            case .chartNotFound: return 69
+            case .digestMismatch: return 76
+            }
         case let error as FerryServeError:
             switch error {
             case .bundle: return 65

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FerryArchive
+import FerryArtifacts
 import FerryCore
 import FerryFormat
 import FerryOperations
@@ -42,6 +43,9 @@ struct ExportCommand: AsyncParsableCommand {
 
     @Argument(help: ArgumentHelp("Image references (docker grammar: nginx, host:port/ns/repo:tag, repo@sha256:…).", valueName: "image"))
     var images: [String] = []
+
+    @Option(name: .customLong("chart"), help: ArgumentHelp("A Helm chart from a classic chart repository: the repository URL, the chart name and optionally @VERSION or @RANGE (`^1.2`, `>=1.0 <2`; default: the newest release). Repeatable. It is checked against the digest index.yaml lists and stored as `helm push` stores it, under HOST/PATH/NAME:VERSION (+ as _), so after `ferry import` `helm install oci://REGISTRY/PATH/NAME --version VERSION` finds it. Credentials, TLS and --insecure-registry work as for a registry on that host. OCI charts (oci://…) are ordinary references.", valueName: "https://HOST/PATH/NAME[@VERSION]"))
+    var charts: [String] = []
 
     @Option(name: [.customShort("f"), .customLong("images-file")], help: ArgumentHelp("Images file, recognised by content: an image list (one reference per line, # comments), an image-syncer/SWR images.json|yaml or a skopeo sync YAML (formats/sync-files); - for stdin.", valueName: "file"))
     var imagesFile: String?
@@ -101,8 +105,8 @@ struct ExportCommand: AsyncParsableCommand {
         guard !output.isEmpty else { throw ValidationError("--output must not be empty") }
         guard (plan == nil) == (shard == nil) else { throw ValidationError("--plan and --shard go together") }
         if plan != nil {
-            guard images.isEmpty, imagesFile == nil, platforms.isEmpty, !noReferrers else {
-                throw ValidationError("--plan pins the images, platforms and attachments: give no references, -f, --platform or --no-referrers with it")
+            guard images.isEmpty, imagesFile == nil, platforms.isEmpty, !noReferrers, charts.isEmpty else {
+                throw ValidationError("--plan pins the images, platforms and attachments: give no references, -f, --chart, --platform or --no-referrers with it")
             }
         }
         guard BundleFormat(rawValue: bundleFormat) != nil else {
@@ -141,10 +145,12 @@ struct ExportCommand: AsyncParsableCommand {
         do {
             // All input is parsed before any network traffic.
             var references = try images.map { try ImageReference(parsing: $0) }
+            let chartRequests = try charts.filter { !$0.hasPrefix("oci://") }.map { try ChartRequest(parsing: $0) }
+            references += try charts.filter { $0.hasPrefix("oci://") }.map { try ImageReference(parsing: Self.ociChart($0)) }
             // -f: a plain list, an image-syncer images file or a skopeo sync file (ExportCommand+InputFiles).
             let inputFile = try imagesFile.map { try ExportInputFile.load(path: $0) }
             let planShard = try plan.map { try Self.loadShard(plan: $0, shard: shard ?? "") }
-            guard planShard != nil || !references.isEmpty || inputFile?.hasRules == true || inputFile?.references.isEmpty == false else {
+            guard planShard != nil || !references.isEmpty || !chartRequests.isEmpty || inputFile?.hasRules == true || inputFile?.references.isEmpty == false else {
                 throw ValidationError("no images given: pass references or -f FILE")
             }
             if let planShard {
@@ -154,7 +160,8 @@ struct ExportCommand: AsyncParsableCommand {
             let asLayout = layout || output.hasSuffix("/")
             let created = Self.creationDate()
             let signingKey = try signKey.map { try KeyFiles.privateKey($0) }
-            let client = try registry.makeClient(registries: Set((references + (inputFile?.references ?? [])).map(\.registry)).union(inputFile?.registries ?? []),
+            let chartHosts = chartRequests.compactMap { RegistryClient.webHost($0.repository) }
+            let client = try registry.makeClient(registries: Set((references + (inputFile?.references ?? [])).map(\.registry)).union(inputFile?.registries ?? []).union(chartHosts),
                                                  jobs: jobs, logger: logger, fileSettings: inputFile?.settings ?? InputRegistrySettings())
             var intended: [String: [ImageReference]] = [:]
             if let inputFile {
@@ -162,9 +169,18 @@ struct ExportCommand: AsyncParsableCommand {
                                                                     quiet: outputOptions.quiet, logger: logger)
                 guard !references.isEmpty else { throw InputError.file(path: inputFile.source, reason: "the rules selected no images") }
             }
+            // Charts: every index.yaml read and every version picked before any transfer.
+            let resolvedCharts = try await ChartResolver(client: client).resolve(chartRequests)
+            for chart in resolvedCharts {
+                logger.info("chart \(chart.request) is \(chart.entry.version), exported as \(chart.reference)")
+            }
+            references += resolvedCharts.map(\.reference)
             requested = references
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
-            let exporter = Exporter(source: RegistrySource(client: client), progress: renderer.handle)
+            let registrySource = RegistrySource(client: client)
+            let source: any ImageSource = resolvedCharts.isEmpty ? registrySource
+                : ChartSource(inner: registrySource, charts: resolvedCharts, client: client)
+            let exporter = Exporter(source: source, progress: renderer.handle)
             let outputPath = Self.absolute(output)
             var options = ExportOptions(
                 references: references,
@@ -208,6 +224,14 @@ struct ExportCommand: AsyncParsableCommand {
             return Date(timeIntervalSince1970: seconds)
         }
         return Date()
+    }
+
+    /// `oci://HOST/PATH/NAME:VERSION` (how Helm names an OCI chart) is an ordinary reference,
+    /// its version a tag with `+` as `_` (Helm's rule).
+    static func ociChart(_ text: String) -> String {
+        let name = String(text.dropFirst("oci://".count))
+        guard let colon = name.lastIndex(of: ":"), let slash = name.lastIndex(of: "/"), colon > slash else { return name }
+        return String(name[...colon]) + HelmChartArtifact.tag(forVersion: String(name[name.index(after: colon)...]))
     }
 
     static func absolute(_ path: String) -> String {

@@ -86,6 +86,13 @@ extension ReportPrinter {
         }
         var lines = table.lines
         for digest in report.unnamed { lines.append("(unnamed entry \(digest))") }
+        let charts = report.images.compactMap { image in image.chart.map { (image.name, $0) } }
+        if !charts.isEmpty {
+            lines.append("")
+            var chartTable = TextTable(header: ["CHART", "NAME", "VERSION", "APP VERSION"])
+            for (name, chart) in charts { chartTable.add([name, chart.name, chart.version, chart.appVersion ?? "-"]) }
+            lines += chartTable.lines
+        }
         lines.append("")
         lines.append("\(report.input): \(report.kind), \(report.images.count) images, \(report.blobs) distinct blobs, \(ByteCount.format(report.uniqueBytes))\(Self.sharing(stored: report.uniqueBytes, saved: report.dedupSavedBytes))")
         if let digest = report.contentIndexDigest { lines.append("content index: \(digest)") }

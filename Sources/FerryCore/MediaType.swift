@@ -40,6 +40,9 @@ public struct MediaType: Hashable, Sendable, Codable, CustomStringConvertible, E
     public static let dockerLayerGzip: MediaType = "application/vnd.docker.image.rootfs.diff.tar.gzip"
     public static let dockerForeignLayerGzip: MediaType = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 
+    /// A Helm chart's config (`helm push`, issue 20): the manifest is a chart, not an image.
+    public static let helmConfig: MediaType = "application/vnd.cncf.helm.config.v1+json"
+
     /// The four manifest types ferry asks registries for, in preference order (the `Accept` header).
     public static let manifestTypes: [MediaType] = [.ociIndex, .ociManifest, .dockerManifestList, .dockerManifest]
 

@@ -16,6 +16,15 @@ public struct BundleInspectionReport: Sendable, Encodable {
         public var layers: Int
         /// Of `size`, the bytes of blobs other images in the bundle use too.
         public var sharedBytes: Int64
+        /// For a Helm chart (its config is Helm's): what its Chart.yaml says.
+        public var chart: Chart? = nil
+    }
+
+    /// A chart's name, version and app version, from its config blob.
+    public struct Chart: Sendable, Encodable, Decodable {
+        public var name: String
+        public var version: String
+        public var appVersion: String?
     }
 
     public var input: String
@@ -103,7 +112,8 @@ public enum Inspector {
                 var platforms = item.graph.platforms.map(\.description)
                 if platforms.isEmpty, let platform = item.entry.platform { platforms = [platform.description] }
                 images.append(.init(name: item.name, digest: item.entry.digest.description, mediaType: item.entry.mediaType.rawValue,
-                                    platforms: platforms, size: size, layers: item.graph.layerCount, sharedBytes: shared))
+                                    platforms: platforms, size: size, layers: item.graph.layerCount, sharedBytes: shared,
+                                    chart: try chart(of: item.graph, store: store)))
             }
             let unique = sizes.values.reduce(0, +)
             var contentIndex: String?
@@ -129,6 +139,16 @@ public enum Inspector {
             }
             return report
         }
+    }
+
+    /// What a chart's config says of it; nil for anything that is not a Helm chart.
+    private static func chart(of graph: BundleGraph.Graph, store: any BlobStore) throws -> BundleInspectionReport.Chart? {
+        guard let config = graph.blobs.first(where: { $0.mediaType == .helmConfig }), store.blob(config.digest) != nil else {
+            return nil
+        }
+        let bytes = try store.readVerified(config, limit: 1 << 20)
+        // A Helm config without a name or version is still a chart; it is just not described.
+        return try? JSONDecoder().decode(BundleInspectionReport.Chart.self, from: Data(bytes))
     }
 
     /// A docker-archive without an OCI side: its manifest.json elements, as they are.

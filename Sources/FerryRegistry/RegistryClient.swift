@@ -64,7 +64,7 @@ public final class RegistryClient: Sendable {
     }
 
     /// The CA bundle for `--cert-dir`: the system bundle plus the directory's certificates.
-    private func caBundle() async throws -> [UInt8]? {
+    func caBundle() async throws -> [UInt8]? {
         guard let directory = configuration.certDirectory else { return nil }
         return try await state.caBundle {
             try CABundle.build(certDirectory: directory)

@@ -1,0 +1,127 @@
+import FerryTestSupport
+import Foundation
+import Testing
+
+/// Rules (issue 20, formats/helm-chart/SPEC.md): `ferry export --chart` takes a chart from a
+/// classic repository (behind Basic auth, with a version range), checks it against index.yaml,
+/// and stores the artifact `helm push` makes of the same .tgz: the same config, layer and
+/// annotations (but `created`, which comes from index.yaml). Two exports give one digest.
+/// After import, the real helm pulls and renders it from the registry, byte for byte. A .tgz
+/// that does not match index.yaml is refused, naming the chart.
+@Suite(.serialized) struct ChartCLITests {
+    static let user = "chartuser"
+    static let password = "chart-s3cret-pw"
+
+    /// A repository at ROOT/charts made by the real helm: demo 0.1.0, 0.1.5 and 0.2.0.
+    static func makeRepository(_ dir: String) async throws -> String {
+        let home = dir + "/helm-home"
+        let charts = dir + "/repo/charts"
+        try FileManager.default.createDirectory(atPath: charts, withIntermediateDirectories: true)
+        try await Helm.run(["create", "demo"], home: home, in: dir)
+        for version in ["0.1.0", "0.1.5", "0.2.0"] {
+            try await Helm.run(["package", dir + "/demo", "--version", version, "-d", charts], home: home)
+        }
+        try await Helm.run(["repo", "index", charts], home: home)
+        return home
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    static func manifest(_ registry: TestRegistry, _ path: String) throws -> [String: Any] {
+        try json(Tool.run("/usr/bin/skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(registry.host)/\(path)"]))
+    }
+
+    @Test func chartsCrossAsHelmArtifacts() async throws {
+        let dir = try ServeCLITests.scratch("chart")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let home = try await Self.makeRepository(dir)
+        let repo = try await TestChartRepository.start(root: dir + "/repo", user: Self.user, password: Self.password)
+        defer { repo.stop() }
+        let chart = "\(repo.baseURL)/charts/demo@^0.1"
+        let creds = ["--creds", "\(Self.user):\(Self.password)"]
+
+        // Without credentials: refused, naming the host.
+        let refused = try CLITests.ferry(["export", "--chart", chart, "-o", "x.tar", "-q"], directory: dir)
+        #expect(refused.status == 77, "\(refused.stderr)")
+        #expect(refused.stderr.contains(repo.host), "\(refused.stderr)")
+
+        #expect(repo.log.contains("GET /charts/index.yaml 401 auth=no"), "\(repo.log)")
+        let seenBefore = repo.log.split(separator: "\n").count
+
+        // Twice, into two bundles: the range picks 0.1.5, the digests agree.
+        var digests: [String] = []
+        for name in ["a.tar", "b.tar"] {
+            let run = try CLITests.ferry(["export", "--chart", chart, "-o", name, "--format", "json"] + creds, directory: dir)
+            #expect(run.status == 0, "\(run.stderr)")
+            let images = try #require(try Self.json(run.stdout)["images"] as? [[String: Any]])
+            #expect(images.count == 1)
+            #expect(images.first?["reference"] as? String == "\(repo.host)/charts/demo:0.1.5")
+            digests.append(try #require(images.first?["digest"] as? String))
+            #expect(!run.stderr.contains(Self.password))
+        }
+        #expect(digests[0] == digests[1])
+        let requests = repo.log.split(separator: "\n").dropFirst(seenBefore)
+        #expect(requests.contains { $0.hasPrefix("GET /charts/demo-0.1.5.tgz 200") }, "\(requests)")
+        #expect(!requests.contains { $0.contains("auth=no") }, "every request carried the credentials: \(requests)")
+        let verify = try CLITests.ferry(["verify", "a.tar", "-q"], directory: dir)
+        #expect(verify.status == 0, "\(verify.stderr)")
+        // inspect names the chart, its version and app version.
+        let inspect = try CLITests.ferry(["inspect", "a.tar", "--format", "json"], directory: dir)
+        let listed = try #require(try Self.json(inspect.stdout)["images"] as? [[String: Any]])
+        let described = try #require(listed.first?["chart"] as? [String: Any])
+        #expect(described["name"] as? String == "demo" && described["version"] as? String == "0.1.5")
+        #expect(described["appVersion"] as? String == "1.16.0")
+        let text = try CLITests.ferry(["inspect", "a.tar"], directory: dir)
+        #expect(text.stdout.contains("CHART") && text.stdout.contains("1.16.0"), "\(text.stdout)")
+
+        // Next to helm push of the same .tgz: same config and layer, same annotations but created.
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let tgz = dir + "/repo/charts/demo-0.1.5.tgz"
+        try await Helm.run(["push", tgz, "oci://\(registry.host)/helm", "--plain-http"], home: home)
+        let pushed = try Self.manifest(registry, "helm/demo:0.1.5")
+        let imported = try CLITests.ferry(["import", "a.tar", "--to", registry.host + "/site", "-q"], directory: dir)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let ours = try Self.manifest(registry, "site/charts/demo:0.1.5")
+        #expect((ours["config"] as? [String: Any])?["digest"] as? String == (pushed["config"] as? [String: Any])?["digest"] as? String)
+        let layers = { (manifest: [String: Any]) in (manifest["layers"] as? [[String: Any]])?.compactMap { $0["digest"] as? String } }
+        #expect(layers(ours) == layers(pushed))
+        #expect(layers(ours) == [ServeCLITests.sha256(try Data(contentsOf: URL(fileURLWithPath: tgz)))])
+        var annotations = try #require(ours["annotations"] as? [String: String])
+        var helms = try #require(pushed["annotations"] as? [String: String])
+        let index = try String(contentsOfFile: dir + "/repo/charts/index.yaml", encoding: .utf8)
+        let removed = annotations.removeValue(forKey: "org.opencontainers.image.created")
+        let created = try #require(removed)
+        #expect(index.contains("created: \"\(created.dropLast())"), "created comes from index.yaml: \(created)")
+        helms.removeValue(forKey: "org.opencontainers.image.created")
+        #expect(annotations == helms)
+        #expect(ours["mediaType"] == nil && ours["artifactType"] == nil)
+
+        // helm pulls and renders it from the registry it was imported into.
+        let pulled = dir + "/pulled"
+        try FileManager.default.createDirectory(atPath: pulled, withIntermediateDirectories: true)
+        try await Helm.run(["pull", "oci://\(registry.host)/site/charts/demo", "--version", "0.1.5", "--plain-http", "-d", pulled], home: home)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: pulled + "/demo-0.1.5.tgz")) == Data(contentsOf: URL(fileURLWithPath: tgz)))
+        let rendered = try await Helm.run(["template", "web", "oci://\(registry.host)/site/charts/demo", "--version", "0.1.5", "--plain-http"], home: home)
+        #expect(rendered.contains("kind: Deployment"), "\(rendered.prefix(500))")
+
+        // An OCI chart is an ordinary reference: it travels by its tag, digest unchanged.
+        let oci = try CLITests.ferry(["export", "--chart", "oci://\(registry.host)/helm/demo:0.1.5", "-o", "oci.tar", "--format", "json"],
+                                     directory: dir)
+        #expect(oci.status == 0, "\(oci.stderr)")
+        let ociImages = try #require(try Self.json(oci.stdout)["images"] as? [[String: Any]])
+        let helmDigest = ServeCLITests.sha256(Data(try Tool.run("/usr/bin/skopeo", ["inspect", "--raw", "--tls-verify=false",
+                                                                                       "docker://\(registry.host)/helm/demo:0.1.5"]).utf8))
+        #expect(ociImages.first?["digest"] as? String == helmDigest)
+
+        // A .tgz replaced after indexing: refused with the chart, version and both digests.
+        let replaced = dir + "/repo/charts/demo-0.2.0.tgz"
+        try Data(contentsOf: URL(fileURLWithPath: tgz)).write(to: URL(fileURLWithPath: replaced))
+        let bad = try CLITests.ferry(["export", "--chart", "\(repo.baseURL)/charts/demo@0.2.0", "-o", "bad.tar", "-q"] + creds, directory: dir)
+        #expect(bad.status == 76, "\(bad.stderr)")
+        #expect(bad.stderr.contains("demo 0.2.0") && bad.stderr.contains("index.yaml lists"), "\(bad.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/bad.tar"))
+    }
+}
