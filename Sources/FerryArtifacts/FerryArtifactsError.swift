@@ -16,6 +16,8 @@ public enum FerryArtifactsError: Error, Sendable, CustomStringConvertible {
     case digestMismatch(chart: String, url: String, listed: Digest, actual: Digest)
     /// A chart archive or provenance file past the size ferry reads into memory.
     case tooLarge(chart: String, url: String, limit: Int)
+    /// A `--file` that cannot be carried (missing, not a regular file, a bad name).
+    case file(String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum FerryArtifactsError: Error, Sendable, CustomStringConvertible {
             return "chart \(chart): \(url) hashes to \(actual), but index.yaml lists \(listed); refusing it (damaged or replaced)"
         case .tooLarge(let chart, let url, let limit):
             return "chart \(chart): \(url) is larger than \(limit / (1 << 20)) MiB; ferry reads chart files into memory and refuses larger ones"
+        case .file(let path, let reason):
+            return "file \(path): \(reason)"
         }
     }
 }

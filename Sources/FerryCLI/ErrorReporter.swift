@@ -77,7 +77,7 @@ enum ErrorReporter {
             return 69
         case let error as FerryArtifactsError:
             switch error {
-            case .request, .index, .chart, .tooLarge: return 65
+            case .request, .index, .chart, .tooLarge, .file: return 65
             case .chartNotFound: return 69
             case .digestMismatch: return 76
             }

@@ -47,6 +47,9 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .customLong("chart"), help: ArgumentHelp("A Helm chart from a classic chart repository: the repository URL, the chart name and optionally @VERSION or @RANGE (`^1.2`, `>=1.0 <2`; default: the newest release). Repeatable. It is checked against the digest index.yaml lists and stored as `helm push` stores it, under HOST/PATH/NAME:VERSION (+ as _), so after `ferry import` `helm install oci://REGISTRY/PATH/NAME --version VERSION` finds it. Credentials, TLS and --insecure-registry work as for a registry on that host. OCI charts (oci://…) are ordinary references.", valueName: "https://HOST/PATH/NAME[@VERSION]"))
     var charts: [String] = []
 
+    @Option(name: .customLong("file"), help: ArgumentHelp("A plain file to carry (an installer, a binary, a key) as an ORAS-style artifact: one layer with the file's bytes, its name as org.opencontainers.image.title and its mode as dev.ferry.file.mode. NAME defaults to files/<file name> under localhost/, TAG to latest. Repeatable. After import, `oras pull` fetches it; `ferry extract` writes it out of the bundle with no registry.", valueName: "PATH[=NAME[:TAG]]"))
+    var files: [String] = []
+
     @Option(name: [.customShort("f"), .customLong("images-file")], help: ArgumentHelp("Images file, recognised by content: an image list (one reference per line, # comments), an image-syncer/SWR images.json|yaml or a skopeo sync YAML (formats/sync-files); - for stdin.", valueName: "file"))
     var imagesFile: String?
 
@@ -105,8 +108,8 @@ struct ExportCommand: AsyncParsableCommand {
         guard !output.isEmpty else { throw ValidationError("--output must not be empty") }
         guard (plan == nil) == (shard == nil) else { throw ValidationError("--plan and --shard go together") }
         if plan != nil {
-            guard images.isEmpty, imagesFile == nil, platforms.isEmpty, !noReferrers, charts.isEmpty else {
-                throw ValidationError("--plan pins the images, platforms and attachments: give no references, -f, --chart, --platform or --no-referrers with it")
+            guard images.isEmpty, imagesFile == nil, platforms.isEmpty, !noReferrers, charts.isEmpty, files.isEmpty else {
+                throw ValidationError("--plan pins the images, platforms and attachments: give no references, -f, --chart, --file, --platform or --no-referrers with it")
             }
         }
         guard BundleFormat(rawValue: bundleFormat) != nil else {
@@ -147,10 +150,11 @@ struct ExportCommand: AsyncParsableCommand {
             var references = try images.map { try ImageReference(parsing: $0) }
             let chartRequests = try charts.filter { !$0.hasPrefix("oci://") }.map { try ChartRequest(parsing: $0) }
             references += try charts.filter { $0.hasPrefix("oci://") }.map { try ImageReference(parsing: Self.ociChart($0)) }
+            let fileRequests = try files.map { try FileRequest(parsing: $0) }
             // -f: a plain list, an image-syncer images file or a skopeo sync file (ExportCommand+InputFiles).
             let inputFile = try imagesFile.map { try ExportInputFile.load(path: $0) }
             let planShard = try plan.map { try Self.loadShard(plan: $0, shard: shard ?? "") }
-            guard planShard != nil || !references.isEmpty || !chartRequests.isEmpty || inputFile?.hasRules == true || inputFile?.references.isEmpty == false else {
+            guard planShard != nil || !references.isEmpty || !chartRequests.isEmpty || !fileRequests.isEmpty || inputFile?.hasRules == true || inputFile?.references.isEmpty == false else {
                 throw ValidationError("no images given: pass references or -f FILE")
             }
             if let planShard {
@@ -175,11 +179,15 @@ struct ExportCommand: AsyncParsableCommand {
                 logger.info("chart \(chart.request) is \(chart.entry.version), exported as \(chart.reference)")
             }
             references += resolvedCharts.map(\.reference)
+            // Files: hashed now, read again (and checked against that hash) when written.
+            let fileArtifacts = try await Blocking.run { try fileRequests.map(FileArtifact.prepare) }
+            references += fileArtifacts.map(\.request.reference)
             requested = references
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
             let registrySource = RegistrySource(client: client)
-            let source: any ImageSource = resolvedCharts.isEmpty ? registrySource
-                : ChartSource(inner: registrySource, charts: resolvedCharts, client: client)
+            var source: any ImageSource = registrySource
+            if !resolvedCharts.isEmpty { source = ChartSource(inner: source, charts: resolvedCharts, client: client) }
+            if !fileArtifacts.isEmpty { source = FileSource(inner: source, files: fileArtifacts) }
             let exporter = Exporter(source: source, progress: renderer.handle)
             let outputPath = Self.absolute(output)
             var options = ExportOptions(

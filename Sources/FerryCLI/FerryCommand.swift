@@ -15,7 +15,9 @@ public struct FerryCommand: AsyncParsableCommand {
         Signatures, attestations and SBOMs attached to the images travel with them. For limited \
         media, export --split-size cuts the bundle into parts (with SHA256SUMS); for weekly syncs, \
         export --since OLD-BUNDLE carries only what the site does not have yet. \
-        ferry discover lists the images Kubernetes manifests use; export -f also reads \
+        Helm charts from classic chart repositories (export --chart) and plain files \
+        (export --file) travel as OCI artifacts beside the images; ferry extract writes them out \
+        of a bundle. ferry discover lists the images Kubernetes manifests use; export -f also reads \
         image-syncer/SWR images files and skopeo sync YAML as they are (formats/sync-files).
 
         Output: data on stdout (JSON with --format json), logs and progress on stderr.
@@ -31,7 +33,7 @@ public struct FerryCommand: AsyncParsableCommand {
           77  authentication or authorization refused
           130 interrupted (SIGINT); 143 terminated (SIGTERM): scratch files removed, a rerun resumes
         """,
-        subcommands: [ExportCommand.self, ImportCommand.self, PlanCommand.self, VerifyCommand.self, InspectCommand.self, DiscoverCommand.self, CopyCommand.self, SyncCommand.self, MirrorConfigCommand.self, ServeCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
+        subcommands: [ExportCommand.self, ImportCommand.self, PlanCommand.self, VerifyCommand.self, InspectCommand.self, ExtractCommand.self, DiscoverCommand.self, CopyCommand.self, SyncCommand.self, MirrorConfigCommand.self, ServeCommand.self, ListTagsCommand.self, LoginCommand.self, LogoutCommand.self, KeyCommand.self]
     )
 
     @Flag(name: .customLong("version"),

@@ -120,6 +120,12 @@ public enum FileSystem {
         unlink(path)
     }
 
+    /// A name a bundle may give a file that ferry writes into a directory (`ferry extract`):
+    /// one path component, not `.` or `..`, no NUL, at most 255 bytes, so it stays inside.
+    public static func isPlainFileName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.contains("/") && !name.contains("\0") && name.utf8.count <= 255
+    }
+
     /// Removes a temporary directory tree ferry made for itself. Best effort by design: a
     /// leftover scratch directory under $TMPDIR is harmless, and failing to delete it must not
     /// turn a finished import or verify into a failure.

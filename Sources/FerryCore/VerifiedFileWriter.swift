@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+public import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
@@ -17,11 +17,17 @@ public final class VerifiedFileWriter {
     private var verifier: BlobVerifier
     private var committed = false
 
-    public init(descriptor: Descriptor, finalPath: String) throws(FerryCoreError) {
+    /// `mode` is the file's permission bits, set exactly (the umask does not apply).
+    public init(descriptor: Descriptor, finalPath: String, mode: mode_t = 0o644) throws(FerryCoreError) {
         self.finalPath = finalPath
         temporaryPath = FileSystem.temporaryName(for: finalPath)
-        file = try PositionalFile(path: temporaryPath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o644)
+        file = try PositionalFile(path: temporaryPath, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600)
         verifier = BlobVerifier(descriptor)
+        guard chmod(temporaryPath, mode) == 0 else {
+            let code = errno
+            FileSystem.remove(temporaryPath)
+            throw .io(operation: "chmod", path: temporaryPath, errno: code)
+        }
     }
 
     deinit {

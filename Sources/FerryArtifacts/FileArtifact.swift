@@ -1,0 +1,116 @@
+public import FerryCore
+#if canImport(Glibc)
+import Glibc
+#endif
+import FerryHTTP
+import Foundation
+
+/// One `--file PATH[=NAME[:TAG]]` (issue 20): a plain file carried as an ORAS-style artifact.
+///
+/// NAME defaults to `files/<file name>` and TAG to `latest`. A NAME without a registry host
+/// gets `localhost/` (podman's name for images that come from no registry), so a file never
+/// poses as a Docker Hub image; `ferry import --to REGISTRY` drops the host like any other.
+public struct FileRequest: Sendable, Hashable, CustomStringConvertible {
+    public let path: String
+    public let reference: ImageReference
+    /// The file name the artifact carries (`org.opencontainers.image.title`).
+    public let title: String
+
+    /// `directory` makes a relative PATH absolute (nil: the working directory).
+    public init(parsing text: String, directory: String? = nil) throws(FerryArtifactsError) {
+        let directory = directory ?? FileManager.default.currentDirectoryPath
+        let path: String
+        var name: String?
+        if let equals = text.firstIndex(of: "=") {
+            path = String(text[..<equals])
+            name = String(text[text.index(after: equals)...])
+        } else {
+            path = text
+        }
+        guard !path.isEmpty else { throw .file(text, reason: "no path before =") }
+        let absolute = URL(fileURLWithPath: path.hasPrefix("/") ? path : directory + "/" + path).standardized.path
+        let title = (absolute as NSString).lastPathComponent
+        guard FileSystem.isPlainFileName(title) else { throw .file(text, reason: "\"\(title)\" cannot be a file's name in an artifact") }
+        var reference = name ?? "files/" + FileRequest.repositoryComponent(title)
+        if let given = name, given.isEmpty { throw .file(text, reason: "nothing after =; give NAME[:TAG] or leave out the =") }
+        let first = reference.split(separator: "/").first.map(String.init) ?? ""
+        if !(first.contains(".") || first.contains(":") || first == "localhost") { reference = "localhost/" + reference }
+        let parsed: ImageReference
+        do { parsed = try ImageReference(parsing: reference) } catch {
+            throw .file(text, reason: "\(reference) is not a valid artifact name: \(error)")
+        }
+        guard parsed.digest == nil else { throw .file(text, reason: "a file's name takes a tag, not a digest") }
+        self.path = absolute
+        self.reference = parsed.tag == nil ? parsed.with(tag: "latest", digest: nil) : parsed
+        self.title = title
+    }
+
+    public var description: String { "\(path)=\(reference)" }
+
+    /// A file name as an OCI repository path component: lowercase, other characters as `-`.
+    static func repositoryComponent(_ name: String) -> String {
+        let mapped = name.lowercased().map { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") ? $0 : "-" }
+        var text = String(mapped)
+        while let first = text.first, !(first.isLetter || first.isNumber) { text.removeFirst() }
+        while let last = text.last, !(last.isLetter || last.isNumber) { text.removeLast() }
+        while text.contains("--") { text = text.replacingOccurrences(of: "--", with: "-") }
+        while text.contains("..") { text = text.replacingOccurrences(of: "..", with: ".") }
+        return text.isEmpty ? "file" : text
+    }
+}
+
+/// A file as an OCI artifact, laid out as `oras push` (oras-go v2, image-spec 1.1) lays it out
+/// so `oras pull` writes it back: an empty config (`application/vnd.oci.empty.v1+json`, `{}`),
+/// one `application/vnd.oci.image.layer.v1.tar` layer holding the file's bytes unchanged, titled
+/// with its name, and artifactType `application/vnd.unknown.artifact.v1`. ferry adds the file's
+/// permission bits (`dev.ferry.file.mode`, octal), which ORAS does not keep, and leaves out
+/// oras's `created` annotation: the same file gives the same digest on every export.
+public struct FileArtifact: Sendable {
+    public static let artifactType = "application/vnd.unknown.artifact.v1"
+    public static let emptyConfigType: MediaType = "application/vnd.oci.empty.v1+json"
+    public static let emptyConfig: [UInt8] = Array("{}".utf8)
+    public static let titleKey = "org.opencontainers.image.title"
+    public static let modeKey = "dev.ferry.file.mode"
+
+    public let request: FileRequest
+    public let layer: Descriptor
+    public let manifest: [UInt8]
+    public let digest: Digest
+
+    public static var emptyConfigDescriptor: Descriptor {
+        Descriptor(mediaType: emptyConfigType, digest: DigestHasher.digest(of: emptyConfig), size: Int64(emptyConfig.count))
+    }
+
+    /// Hashes the file (streaming) and builds its manifest. Refuses what is not a regular file.
+    public static func prepare(_ request: FileRequest) throws -> FileArtifact {
+        var status = stat()
+        guard stat(request.path, &status) == 0 else {
+            throw FerryArtifactsError.file(request.path, reason: String(cString: strerror(errno)))
+        }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw FerryArtifactsError.file(request.path, reason: "not a regular file (directories are not carried yet)")
+        }
+        let file = try PositionalFile(path: request.path, flags: O_RDONLY)
+        defer { try? file.close() }
+        var hasher = DigestHasher()
+        let size = try file.forEachChunk { hasher.update($0) }
+        let mode = String(status.st_mode & 0o7777, radix: 8)
+        let layer = Descriptor(mediaType: .ociLayer, digest: hasher.finalize(), size: size,
+                               annotations: [titleKey: request.title, modeKey: String(repeating: "0", count: max(0, 4 - mode.count)) + mode])
+        return FileArtifact(request: request, layer: layer)
+    }
+
+    init(request: FileRequest, layer: Descriptor) {
+        self.request = request
+        self.layer = layer
+        let config = Self.emptyConfigDescriptor
+        let configJSON = GoJSON.object([("mediaType", .string(config.mediaType.rawValue)), ("digest", .string(config.digest.description)),
+                                        ("size", .int(config.size)), ("data", .string("e30="))])
+        let layerJSON = GoJSON.object([("mediaType", .string(layer.mediaType.rawValue)), ("digest", .string(layer.digest.description)),
+                                       ("size", .int(layer.size)), ("annotations", .map((layer.annotations ?? [:]).mapValues(GoJSON.string)))])
+        manifest = GoJSON.object([("schemaVersion", .int(2)), ("mediaType", .string(MediaType.ociManifest.rawValue)),
+                                  ("artifactType", .string(Self.artifactType)), ("config", configJSON),
+                                  ("layers", .array([layerJSON]))]).encoded()
+        digest = DigestHasher.digest(of: manifest)
+    }
+}
