@@ -93,6 +93,13 @@ extension ReportPrinter {
             for (name, chart) in charts { chartTable.add([name, chart.name, chart.version, chart.appVersion ?? "-"]) }
             lines += chartTable.lines
         }
+        let files = report.images.flatMap { image in (image.files ?? []).map { (image.name, $0) } }
+        if !files.isEmpty {
+            lines.append("")
+            var fileTable = TextTable(header: ["FILE ARTIFACT", "FILE", "SIZE"])
+            for (name, file) in files { fileTable.add([name, file.name, ByteCount.format(file.size)]) }
+            lines += fileTable.lines
+        }
         lines.append("")
         lines.append("\(report.input): \(report.kind), \(report.images.count) images, \(report.blobs) distinct blobs, \(ByteCount.format(report.uniqueBytes))\(Self.sharing(stored: report.uniqueBytes, saved: report.dedupSavedBytes))")
         if let digest = report.contentIndexDigest { lines.append("content index: \(digest)") }

@@ -18,6 +18,14 @@ public struct BundleInspectionReport: Sendable, Encodable {
         public var sharedBytes: Int64
         /// For a Helm chart (its config is Helm's): what its Chart.yaml says.
         public var chart: Chart? = nil
+        /// For a file artifact (`export --file`, `oras push`): its files, as extract writes them.
+        public var files: [File]? = nil
+    }
+
+    /// A file an artifact carries: its name (`org.opencontainers.image.title`) and size.
+    public struct File: Sendable, Encodable {
+        public var name: String
+        public var size: Int64
     }
 
     /// A chart's name, version and app version, from its config blob.
@@ -113,7 +121,7 @@ public enum Inspector {
                 if platforms.isEmpty, let platform = item.entry.platform { platforms = [platform.description] }
                 images.append(.init(name: item.name, digest: item.entry.digest.description, mediaType: item.entry.mediaType.rawValue,
                                     platforms: platforms, size: size, layers: item.graph.layerCount, sharedBytes: shared,
-                                    chart: try chart(of: item.graph, store: store)))
+                                    chart: try chart(of: item.graph, store: store), files: files(of: item.graph)))
             }
             let unique = sizes.values.reduce(0, +)
             var contentIndex: String?
@@ -149,6 +157,17 @@ public enum Inspector {
         let bytes = try store.readVerified(config, limit: 1 << 20)
         // A Helm config without a name or version is still a chart; it is just not described.
         return try? JSONDecoder().decode(BundleInspectionReport.Chart.self, from: Data(bytes))
+    }
+
+    /// The titled layers of an artifact that is neither an image nor a chart; nil for those.
+    private static func files(of graph: BundleGraph.Graph) -> [BundleInspectionReport.File]? {
+        guard graph.manifests.count == 1, !graph.blobs.contains(where: { $0.mediaType.isImageConfig || $0.mediaType == .helmConfig }) else {
+            return nil
+        }
+        let titled = graph.blobs.compactMap { blob in
+            blob.annotations?["org.opencontainers.image.title"].map { BundleInspectionReport.File(name: $0, size: blob.size) }
+        }
+        return titled.isEmpty ? nil : titled
     }
 
     /// A docker-archive without an OCI side: its manifest.json elements, as they are.

@@ -107,6 +107,18 @@ import Testing
         let rendered = try await Helm.run(["template", "web", "oci://\(registry.host)/site/charts/demo", "--version", "0.1.5", "--plain-http"], home: home)
         #expect(rendered.contains("kind: Deployment"), "\(rendered.prefix(500))")
 
+        // ferry serve serves it in place: helm pulls the same .tgz with no registry at all.
+        let server = try FerryServer.start([dir + "/a.tar"], in: dir)
+        defer { server.stop() }
+        let served = dir + "/served"
+        try FileManager.default.createDirectory(atPath: served, withIntermediateDirectories: true)
+        try await Helm.run(["pull", "oci://\(server.address)/charts/demo", "--version", "0.1.5", "--plain-http", "-d", served], home: home)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: served + "/demo-0.1.5.tgz")) == Data(contentsOf: URL(fileURLWithPath: tgz)))
+        // extract writes it as helm pull names it.
+        let extracted = try CLITests.ferry(["extract", "a.tar", "-o", "x", "-q"], directory: dir)
+        #expect(extracted.status == 0, "\(extracted.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/x/demo-0.1.5.tgz")) == Data(contentsOf: URL(fileURLWithPath: tgz)))
+
         // An OCI chart is an ordinary reference: it travels by its tag, digest unchanged.
         let oci = try CLITests.ferry(["export", "--chart", "oci://\(registry.host)/helm/demo:0.1.5", "-o", "oci.tar", "--format", "json"],
                                      directory: dir)

@@ -37,6 +37,11 @@ import Testing
         #expect(digests[0] == digests[1], "the same files give the same digests")
         let verify = try CLITests.ferry(["verify", "f.tar", "-q"], directory: dir)
         #expect(verify.status == 0, "\(verify.stderr)")
+        let inspect = try CLITests.ferry(["inspect", "f.tar", "--format", "json"], directory: dir)
+        let listed = try #require(try Self.json(inspect.stdout)["images"] as? [[String: Any]])
+        let carried = listed.flatMap { ($0["files"] as? [[String: Any]]) ?? [] }
+        #expect(Set(carried.compactMap { $0["name"] as? String }) == ["tool.sh", "notes.txt"])
+        #expect(carried.contains { $0["name"] as? String == "tool.sh" && $0["size"] as? Int == tool.count })
 
         // Out of the bundle, no registry: bytes and modes as they went in; a rerun keeps them.
         let extract = try CLITests.ferry(["extract", "f.tar", "-o", "out", "--format", "json"], directory: dir)
