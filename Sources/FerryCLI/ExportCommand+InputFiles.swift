@@ -1,3 +1,4 @@
+import FerryArtifacts
 import FerryCore
 import FerryInputs
 import FerryRegistry
@@ -19,6 +20,11 @@ struct ExportInputFile {
     let settings: InputRegistrySettings
     /// What kind of file it was, for logs.
     let kind: String
+    /// A plain list's `chart:` and `file:` lines (issue 20), with their line numbers.
+    var charts: [(line: Int, text: String)] = []
+    var files: [(line: Int, text: String)] = []
+    /// Where a plain list's relative `file:` paths start: the list's own directory.
+    var directory: String? = nil
 
     /// True when the file holds rules (which may select images only after listing tags).
     var hasRules: Bool { !rules.isEmpty }
@@ -42,8 +48,12 @@ struct ExportInputFile {
             switch try ImageInputFile.recognise(text: text, source: source) {
             case .plainList(let yamlError):
                 do {
-                    let references = try ImageList.parse(text, source: source)
-                    return ExportInputFile(source: source, references: references, rules: [], settings: InputRegistrySettings(), kind: "image list")
+                    let entries = try ImageList.parseEntries(text, source: source)
+                    var file = ExportInputFile(source: source, references: entries.references, rules: [], settings: InputRegistrySettings(), kind: "image list")
+                    file.charts = entries.charts
+                    file.files = entries.files
+                    if path != "-" { file.directory = URL(fileURLWithPath: path).standardized.deletingLastPathComponent().path }
+                    return file
                 } catch {
                     // A file meant as YAML that does not parse shows both readings.
                     let hint = yamlError.map { ["(read as an image list because it is not YAML: \($0.description))"] } ?? []
@@ -85,6 +95,30 @@ struct ExportInputFile {
             }
         }
         return (result, intended)
+    }
+
+    /// The list's charts and files as requests, each error naming its line.
+    func artifactRequests() throws -> (references: [ImageReference], charts: [ChartRequest], files: [FileRequest]) {
+        var result: (references: [ImageReference], charts: [ChartRequest], files: [FileRequest]) = ([], [], [])
+        var problems: [String] = []
+        for entry in charts {
+            do {
+                if entry.text.hasPrefix("oci://") {
+                    result.references.append(try ImageReference(parsing: ExportCommand.ociChart(entry.text)))
+                } else {
+                    result.charts.append(try ChartRequest(parsing: entry.text))
+                }
+            } catch {
+                problems.append("\(source):\(entry.line): \(error)")
+            }
+        }
+        for entry in files {
+            do { result.files.append(try FileRequest(parsing: entry.text, directory: directory)) } catch {
+                problems.append("\(source):\(entry.line): \(error)")
+            }
+        }
+        if !problems.isEmpty { throw InputError.lines(problems) }
+        return result
     }
 
     /// `quay.io/coreos/etcd:/^v3/: tags matching /^v3/, 2 of 7 listed tags: v3.5.12, v3.5.13 →

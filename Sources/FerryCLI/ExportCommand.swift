@@ -148,11 +148,16 @@ struct ExportCommand: AsyncParsableCommand {
         do {
             // All input is parsed before any network traffic.
             var references = try images.map { try ImageReference(parsing: $0) }
-            let chartRequests = try charts.filter { !$0.hasPrefix("oci://") }.map { try ChartRequest(parsing: $0) }
+            var chartRequests = try charts.filter { !$0.hasPrefix("oci://") }.map { try ChartRequest(parsing: $0) }
             references += try charts.filter { $0.hasPrefix("oci://") }.map { try ImageReference(parsing: Self.ociChart($0)) }
-            let fileRequests = try files.map { try FileRequest(parsing: $0) }
+            var fileRequests = try files.map { try FileRequest(parsing: $0) }
             // -f: a plain list, an image-syncer images file or a skopeo sync file (ExportCommand+InputFiles).
             let inputFile = try imagesFile.map { try ExportInputFile.load(path: $0) }
+            if let listed = try inputFile?.artifactRequests() {
+                references += listed.references
+                chartRequests += listed.charts
+                fileRequests += listed.files
+            }
             let planShard = try plan.map { try Self.loadShard(plan: $0, shard: shard ?? "") }
             guard planShard != nil || !references.isEmpty || !chartRequests.isEmpty || !fileRequests.isEmpty || inputFile?.hasRules == true || inputFile?.references.isEmpty == false else {
                 throw ValidationError("no images given: pass references or -f FILE")
@@ -171,7 +176,9 @@ struct ExportCommand: AsyncParsableCommand {
             if let inputFile {
                 (references, intended) = try await inputFile.expand(adding: references, client: client, terminal: terminal,
                                                                     quiet: outputOptions.quiet, logger: logger)
-                guard !references.isEmpty else { throw InputError.file(path: inputFile.source, reason: "the rules selected no images") }
+                guard !references.isEmpty || !chartRequests.isEmpty || !fileRequests.isEmpty else {
+                    throw InputError.file(path: inputFile.source, reason: "the rules selected no images")
+                }
             }
             // Charts: every index.yaml read and every version picked before any transfer.
             let resolvedCharts = try await ChartResolver(client: client).resolve(chartRequests)
@@ -180,7 +187,8 @@ struct ExportCommand: AsyncParsableCommand {
             }
             references += resolvedCharts.map(\.reference)
             // Files: hashed now, read again (and checked against that hash) when written.
-            let fileArtifacts = try await Blocking.run { try fileRequests.map(FileArtifact.prepare) }
+            let fileList = fileRequests
+            let fileArtifacts = try await Blocking.run { try fileList.map(FileArtifact.prepare) }
             references += fileArtifacts.map(\.request.reference)
             requested = references
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)

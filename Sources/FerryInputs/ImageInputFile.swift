@@ -35,6 +35,8 @@ public enum ImageInputFile: Sendable {
         }
         if entries.isEmpty { return .syncerImages(SyncerImagesFile(source: source, rules: [])) }
         let keys = Set(entries.map(\.key))
+        // A plain list of nothing but `chart:` and `file:` lines reads as a YAML mapping.
+        if keys.isSubset(of: ["chart", "file"]) { return .plainList(yamlError: nil) }
         if keys.contains("apiVersion") || keys.contains("kind") {
             throw .shape(source: source, path: "", reason: "this is a Kubernetes manifest; list its images with `ferry discover \(source)`")
         }

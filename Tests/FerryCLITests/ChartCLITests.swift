@@ -136,4 +136,35 @@ import Testing
         #expect(bad.stderr.contains("demo 0.2.0") && bad.stderr.contains("index.yaml lists"), "\(bad.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/bad.tar"))
     }
+
+    /// Rule (formats/image-list/SPEC.md): a plain list carries `chart:` and `file:` lines; a
+    /// relative file path starts at the list's directory; a bad line is named by its number,
+    /// never with a password in it, before any network traffic.
+    @Test func listsCarryChartsAndFiles() async throws {
+        let dir = try ServeCLITests.scratch("chartlist")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try await Self.makeRepository(dir)
+        let repo = try await TestChartRepository.start(root: dir + "/repo")
+        defer { repo.stop() }
+        try FileManager.default.createDirectory(atPath: dir + "/lists", withIntermediateDirectories: true)
+        try Data("payload".utf8).write(to: URL(fileURLWithPath: dir + "/tool.bin"))
+        let list = """
+        # what site A needs besides images
+        chart: \(repo.baseURL)/charts/demo@0.1.0
+        file: ../tool.bin=tools/tool:1   # relative to this list
+        """
+        try Data(list.utf8).write(to: URL(fileURLWithPath: dir + "/lists/site.txt"))
+        let run = try CLITests.ferry(["export", "-f", "lists/site.txt", "-o", "l.tar", "--format", "json"], directory: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let images = try #require(try Self.json(run.stdout)["images"] as? [[String: Any]])
+        #expect(images.compactMap { $0["reference"] as? String }.sorted() == ["\(repo.host)/charts/demo:0.1.0", "localhost/tools/tool:1"])
+
+        let bad = "nginx:1.27\nchart: https://someone:hunter2-pw@charts.example.com/web\nfile: missing.bin\n"
+        try Data(bad.utf8).write(to: URL(fileURLWithPath: dir + "/lists/bad.txt"))
+        let refused = try CLITests.ferry(["export", "-f", "lists/bad.txt", "-o", "b.tar", "-q"], directory: dir)
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(refused.stderr.contains("bad.txt:2:"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("hunter2"), "\(refused.stderr)")
+        #expect(!repo.log.contains("GET /charts/index.yaml 200") || run.status == 0)
+    }
 }

@@ -26,4 +26,21 @@ import Testing
             #expect(error.lines.first?.hasPrefix("list:2:") == true)
         }
     }
+
+    /// Rule 12a: `chart:` and `file:` lines are kept as written (comments cut) for export, and
+    /// refused, with their line, where only images are taken.
+    @Test func chartAndFileLines() throws {
+        let text = try Fixtures.text("image-list/examples/site-with-charts.txt")
+        let entries = try ImageList.parseEntries(text, source: "site")
+        #expect(entries.references.map(\.description) == ["docker.io/library/nginx:1.27", "quay.io/prometheus/prometheus:v2.53.0"])
+        #expect(entries.charts.map(\.text) == ["https://charts.example.com/stable/web@^2.1", "oci://registry.example.com/charts/ingress:4.11.2"])
+        #expect(entries.files.map(\.text) == ["installers/agent-1.4.run=tools/agent:1.4"])
+        #expect(entries.files.map(\.line) == [6])
+        do {
+            _ = try ImageList.parse(text, source: "site")
+            Issue.record("an images-only list took charts")
+        } catch {
+            #expect(error.lines.map { $0.prefix(7) } == ["site:4:", "site:5:", "site:6:"])
+        }
+    }
 }
