@@ -10,6 +10,12 @@ public import FerryInputs
 public struct ChartMetadata: Sendable, Equatable {
     public struct Maintainer: Sendable, Equatable {
         public var name = "", email = "", url = ""
+
+        public init(name: String = "", email: String = "", url: String = "") {
+            self.name = name
+            self.email = email
+            self.url = url
+        }
     }
 
     public struct Dependency: Sendable, Equatable {
@@ -17,6 +23,8 @@ public struct ChartMetadata: Sendable, Equatable {
         public var tags: [String] = []
         public var enabled = false
         public var importValues: [GoJSON] = []
+
+        public init() {}
     }
 
     public var name = "", home = "", version = "", description = "", icon = "", apiVersion = ""

@@ -20,26 +20,45 @@ public final class ChartSource: ImageSource, @unchecked Sendable {
 
     let inner: any ImageSource
     let client: RegistryClient
-    let charts: [ResolvedChart]
+    /// Read the chart's images while building it (`--chart-images`).
+    let discoverImages: Bool
     private let mutex = Mutex()
+    private var known: [ResolvedChart]
     private var built: [String: Task<Built, any Error>] = [:]
 
     struct Built: Sendable {
         var artifact: HelmChartArtifact
         var provenance: [UInt8]?
         var digest: Digest
+        var images: ChartImages?
     }
 
-    public init(inner: any ImageSource, charts: [ResolvedChart], client: RegistryClient) {
+    public init(inner: any ImageSource, charts: [ResolvedChart], client: RegistryClient, discoverImages: Bool = false) {
         self.inner = inner
-        self.charts = charts
+        known = charts
         self.client = client
+        self.discoverImages = discoverImages
     }
 
-    /// The chart a reference names: same name, and the chart's tag (or no digest pin that
-    /// could belong to another version).
-    func chart(for reference: ImageReference) -> ResolvedChart? {
-        charts.first { $0.reference.name == reference.name && (reference.tag == $0.reference.tag || reference.tag == nil) }
+    /// The charts this source answers for.
+    public var charts: [ResolvedChart] { mutex.withLock { known } }
+
+    /// Answers for more charts (dependencies found after the first ones were read). Call it
+    /// before the export starts.
+    public func add(_ more: [ResolvedChart]) {
+        mutex.withLock {
+            for chart in more where !known.contains(where: { $0.reference == chart.reference }) { known.append(chart) }
+        }
+    }
+
+    /// The chart's Chart.yaml, as Helm reads it (fetching and checking the chart once).
+    public func metadata(of chart: ResolvedChart) async throws -> ChartMetadata {
+        try await build(chart).artifact.metadata
+    }
+
+    /// The images the chart names without rendering (with `discoverImages`; else none).
+    public func images(of chart: ResolvedChart) async throws -> ChartImages {
+        try await build(chart).images ?? ChartImages()
     }
 
     func isChartRepository(_ reference: ImageReference) -> Bool {
@@ -100,14 +119,15 @@ public final class ChartSource: ImageSource, @unchecked Sendable {
         let task: Task<Built, any Error> = mutex.withLock {
             if let running = built[key] { return running }
             let client = self.client
-            let task = Task { try await Self.make(chart, client: client) }
+            let discover = discoverImages
+            let task = Task { try await Self.make(chart, client: client, discoverImages: discover) }
             built[key] = task
             return task
         }
         return try await task.value
     }
 
-    static func make(_ chart: ResolvedChart, client: RegistryClient) async throws -> Built {
+    static func make(_ chart: ResolvedChart, client: RegistryClient, discoverImages: Bool) async throws -> Built {
         let name = chart.request.name + " " + chart.entry.version
         guard let archive = try await client.fetchWebFile(chart.url, maximumBodySize: maximumChartBytes) else {
             throw FerryArtifactsError.chartNotFound(chart.request.description, reason: "\(chart.url) was not found (HTTP 404), though index.yaml lists it")
@@ -123,7 +143,8 @@ public final class ChartSource: ImageSource, @unchecked Sendable {
             chart: Descriptor(mediaType: HelmChartArtifact.chartType, digest: digest, size: Int64(archive.count)),
             provenance: provenance.map { Descriptor(mediaType: HelmChartArtifact.provenanceType, digest: DigestHasher.digest(of: $0), size: Int64($0.count)) },
             created: chart.entry.created.flatMap(HelmChartArtifact.createdAnnotation))
-        return Built(artifact: artifact, provenance: provenance, digest: DigestHasher.digest(of: artifact.manifest))
+        let images = discoverImages ? try ChartImages.read(archive: archive, metadata: metadata, chart: name) : nil
+        return Built(artifact: artifact, provenance: provenance, digest: DigestHasher.digest(of: artifact.manifest), images: images)
     }
 
     /// `Chart.yaml` at the top of the chart's directory in the archive (`NAME/Chart.yaml`),

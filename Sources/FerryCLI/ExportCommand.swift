@@ -47,6 +47,12 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(name: .customLong("chart"), help: ArgumentHelp("A Helm chart from a classic chart repository: the repository URL, the chart name and optionally @VERSION or @RANGE (`^1.2`, `>=1.0 <2`; default: the newest release). Repeatable. It is checked against the digest index.yaml lists and stored as `helm push` stores it, under HOST/PATH/NAME:VERSION (+ as _), so after `ferry import` `helm install oci://REGISTRY/PATH/NAME --version VERSION` finds it. Credentials, TLS and --insecure-registry work as for a registry on that host. OCI charts (oci://…) are ordinary references.", valueName: "https://HOST/PATH/NAME[@VERSION]"))
     var charts: [String] = []
 
+    @Flag(name: .customLong("chart-deps"), help: "Also bring the charts each --chart depends on (Chart.yaml dependencies from chart repositories or OCI registries, at the highest version their range allows), and theirs in turn. Vendored ones (file://) are inside the chart already; @name repositories from a helm configuration are reported, not guessed.")
+    var chartDeps = false
+
+    @Flag(name: .customLong("chart-images"), help: "Also bring the images each --chart names without rendering: its artifacthub.io/images annotation and the literal images of templates that hold no {{ }} actions. Templates that need rendering are listed with the `helm template … | ferry discover -` command that finds their images.")
+    var chartImages = false
+
     @Option(name: .customLong("file"), help: ArgumentHelp("A plain file to carry (an installer, a binary, a key) as an ORAS-style artifact: one layer with the file's bytes, its name as org.opencontainers.image.title and its mode as dev.ferry.file.mode. NAME defaults to files/<file name> under localhost/, TAG to latest. Repeatable. After import, `oras pull` fetches it; `ferry extract` writes it out of the bundle with no registry.", valueName: "PATH[=NAME[:TAG]]"))
     var files: [String] = []
 
@@ -180,22 +186,12 @@ struct ExportCommand: AsyncParsableCommand {
                     throw InputError.file(path: inputFile.source, reason: "the rules selected no images")
                 }
             }
-            // Charts: every index.yaml read and every version picked before any transfer.
-            let resolvedCharts = try await ChartResolver(client: client).resolve(chartRequests)
-            for chart in resolvedCharts {
-                logger.info("chart \(chart.request) is \(chart.entry.version), exported as \(chart.reference)")
-            }
-            references += resolvedCharts.map(\.reference)
-            // Files: hashed now, read again (and checked against that hash) when written.
-            let fileList = fileRequests
-            let fileArtifacts = try await Blocking.run { try fileList.map(FileArtifact.prepare) }
-            references += fileArtifacts.map(\.request.reference)
+            let artifacts = try await prepareArtifacts(charts: chartRequests, files: fileRequests, client: client,
+                                                       terminal: terminal, logger: logger)
+            references += artifacts.references
             requested = references
             let renderer = ProgressRenderer(terminal: terminal, enabled: !outputOptions.quiet, logger: logger)
-            let registrySource = RegistrySource(client: client)
-            var source: any ImageSource = registrySource
-            if !resolvedCharts.isEmpty { source = ChartSource(inner: source, charts: resolvedCharts, client: client) }
-            if !fileArtifacts.isEmpty { source = FileSource(inner: source, files: fileArtifacts) }
+            let source = artifacts.source
             let exporter = Exporter(source: source, progress: renderer.handle)
             let outputPath = Self.absolute(output)
             var options = ExportOptions(

@@ -123,4 +123,36 @@ import Testing
     func badIndexesAreRefused(_ yaml: String) {
         #expect(throws: FerryArtifactsError.self) { try ChartRepositoryIndex(yaml: yaml, repository: "http://127.0.0.1:9") }
     }
+
+    struct DependencyCase: Sendable, CustomStringConvertible {
+        var repository: String
+        var version: String
+        var expected: String
+        var description: String { "\(repository) \(version)" }
+    }
+
+    /// Rule: Chart.yaml dependencies map to what --chart-deps fetches, or say why not.
+    @Test(arguments: [
+        DependencyCase(repository: "https://charts.example.com/stable/", version: "~1.2.0", expected: "repository https://charts.example.com/stable/dep@~1.2.0"),
+        DependencyCase(repository: "http://127.0.0.1:8080", version: "", expected: "repository http://127.0.0.1:8080/dep"),
+        DependencyCase(repository: "oci://registry.example.com/charts", version: "^2", expected: "oci registry.example.com/charts/dep ^2"),
+        DependencyCase(repository: "file://../dep", version: "1.0.0", expected: "vendored"),
+        DependencyCase(repository: "", version: "1.0.0", expected: "vendored"),
+        DependencyCase(repository: "@stable", version: "1.0.0", expected: "unreachable"),
+        DependencyCase(repository: "alias:stable", version: "1.0.0", expected: "unreachable"),
+    ])
+    func dependencies(_ case: DependencyCase) {
+        var dependency = ChartMetadata.Dependency()
+        dependency.name = "dep"
+        dependency.repository = `case`.repository
+        dependency.version = `case`.version
+        let text: String
+        switch ChartDependency(dependency) {
+        case .repository(let request): text = "repository \(request)"
+        case .oci(let reference, let constraint): text = "oci \(reference.name) \(constraint)"
+        case .vendored: text = "vendored"
+        case .unreachable: text = "unreachable"
+        }
+        #expect(text == `case`.expected)
+    }
 }

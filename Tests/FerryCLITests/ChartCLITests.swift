@@ -167,4 +167,84 @@ import Testing
         #expect(!refused.stderr.contains("hunter2"), "\(refused.stderr)")
         #expect(!repo.log.contains("GET /charts/index.yaml 200") || run.status == 0)
     }
+
+    /// Rules: `--chart-deps` brings the dependencies Chart.yaml names, from a chart repository
+    /// and from an OCI registry, at the highest version their range allows, and reports what it
+    /// cannot reach; `--chart-images` brings the images of the artifacthub.io/images annotation
+    /// and of literal templates, and names the templates that need rendering.
+    @Test func dependenciesAndImagesComeAlong() async throws {
+        let dir = try ServeCLITests.scratch("chartdeps")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let home = try await Self.makeRepository(dir)
+        let repo = try await TestChartRepository.start(root: dir + "/repo")
+        defer { repo.stop() }
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        let corpus = try await registry.push(seed: 23)
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let docker = try #require(corpus.image("legacy/docker:3"))
+        // lib 1.0.0 and 1.2.0 in the OCI registry, pushed by helm.
+        try await Helm.run(["create", "lib"], home: home, in: dir)
+        for version in ["1.0.0", "1.2.0", "2.0.0"] {
+            try await Helm.run(["package", dir + "/lib", "--version", version, "-d", dir + "/libs"], home: home)
+            try await Helm.run(["push", dir + "/libs/lib-\(version).tgz", "oci://\(registry.host)/helm", "--plain-http"], home: home)
+        }
+        // app 1.0.0: made by hand (helm package wants its dependencies vendored first).
+        let app = dir + "/app"
+        try FileManager.default.createDirectory(atPath: app + "/templates", withIntermediateDirectories: true)
+        let chartYAML = """
+        apiVersion: v2
+        name: app
+        version: 1.0.0
+        annotations:
+          artifacthub.io/images: |
+            - name: web
+              image: \(web.reference)
+        dependencies:
+          - name: demo
+            version: "~0.1.0"
+            repository: \(repo.baseURL)/charts
+          - name: lib
+            version: "^1.0.0"
+            repository: oci://\(registry.host)/helm
+          - name: local
+            version: 0.1.0
+            repository: file://../local
+          - name: other
+            version: 1.0.0
+            repository: "@stable"
+        """
+        try Data(chartYAML.utf8).write(to: URL(fileURLWithPath: app + "/Chart.yaml"))
+        let literal = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: legacy}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: legacy
+                  image: \(docker.reference)
+        """
+        try Data(literal.utf8).write(to: URL(fileURLWithPath: app + "/templates/literal.yaml"))
+        try Data("kind: Pod\nspec:\n  containers:\n    - image: {{ .Values.image }}\n".utf8)
+            .write(to: URL(fileURLWithPath: app + "/templates/rendered.yaml"))
+        _ = try Tool.run("/usr/bin/tar", ["-czf", dir + "/repo/charts/app-1.0.0.tgz", "-C", dir, "app"])
+        try await Helm.run(["repo", "index", dir + "/repo/charts"], home: home)
+
+        let run = try CLITests.ferry(["export", "--chart", "\(repo.baseURL)/charts/app", "--chart-deps", "--chart-images",
+                                      "-o", "deps.tar", "--format", "json"], directory: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        let images = try #require(try Self.json(run.stdout)["images"] as? [[String: Any]])
+        let references = Set(images.compactMap { $0["reference"] as? String })
+        for expected in ["\(repo.host)/charts/app:1.0.0", "\(repo.host)/charts/demo:0.1.5", "\(registry.host)/helm/lib:1.2.0",
+                         web.reference, docker.reference] {
+            #expect(references.contains(expected), "\(expected) in \(references.sorted())")
+        }
+        #expect(references.count == 5, "\(references.sorted())")
+        #expect(run.stderr.contains("dependency other") && run.stderr.contains("@stable"), "\(run.stderr)")
+        #expect(run.stderr.contains("app/templates/rendered.yaml") && run.stderr.contains("| ferry discover -"), "\(run.stderr)")
+        let verify = try CLITests.ferry(["verify", "deps.tar", "-q"], directory: dir)
+        #expect(verify.status == 0, "\(verify.stderr)")
+    }
 }

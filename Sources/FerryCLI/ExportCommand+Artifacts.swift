@@ -1,0 +1,58 @@
+import FerryArtifacts
+import FerryCore
+import FerryRegistry
+import Foundation
+import Logging
+
+extension ExportCommand {
+    /// Charts (with their dependencies and images when asked) and files: the references they
+    /// add to the export, and the source that answers for them in front of the registry.
+    /// Every index.yaml is read, every version picked and every file hashed before any
+    /// transfer starts.
+    func prepareArtifacts(charts requests: [ChartRequest], files: [FileRequest], client: RegistryClient,
+                          terminal: Terminal, logger: Logger) async throws -> (references: [ImageReference], source: any ImageSource) {
+        var references: [ImageReference] = []
+        var source: any ImageSource = RegistrySource(client: client)
+        let resolved = try await ChartResolver(client: client).resolve(requests)
+        if !resolved.isEmpty {
+            let charts = ChartSource(inner: source, charts: resolved, client: client, discoverImages: chartImages)
+            var extra: [ImageReference] = []
+            if chartDeps {
+                let found = try await ChartDependencyResolver(client: client, source: charts).resolve(resolved)
+                extra += found.references
+                for note in found.notes { warn("\(note)", terminal: terminal, logger: logger) }
+            }
+            for chart in charts.charts {
+                logger.info("chart \(chart.request) is \(chart.entry.version), exported as \(chart.reference)")
+                references.append(chart.reference)
+            }
+            references += extra
+            if chartImages {
+                for chart in charts.charts {
+                    let images = try await charts.images(of: chart)
+                    references += images.references
+                    let name = "chart \(chart.request.name) \(chart.entry.version)"
+                    logger.info("\(name): \(images.references.count) images named without rendering")
+                    for problem in images.problems { warn("\(name): \(problem)", terminal: terminal, logger: logger) }
+                    if !images.unrendered.isEmpty {
+                        let listed = images.unrendered.prefix(5).joined(separator: ", ") + (images.unrendered.count > 5 ? ", …" : "")
+                        warn("\(name): \(images.unrendered.count) template(s) need rendering before their images can be read (\(listed)); "
+                             + "list them with: helm template \(chart.request.name) \(chart.request.repository)/\(chart.request.name) --version \(chart.entry.version) | ferry discover -",
+                             terminal: terminal, logger: logger)
+                    }
+                }
+            }
+            source = charts
+        }
+        // Files: hashed now, read again (and checked against that hash) when written.
+        let artifacts = try await Blocking.run { try files.map(FileArtifact.prepare) }
+        references += artifacts.map(\.request.reference)
+        if !artifacts.isEmpty { source = FileSource(inner: source, files: artifacts) }
+        return (references, source)
+    }
+
+    private func warn(_ text: String, terminal: Terminal, logger: Logger) {
+        if !outputOptions.quiet { terminal.err("ferry: warning: \(text)\n") }
+        logger.warning("\(text)", metadata: [RunRecordOptions.fileOnly: "1"])
+    }
+}
