@@ -10,6 +10,8 @@ public final class ArchiveReader {
         public var isDirectory: Bool
         public var symlinkTarget: String?
         public var hardlinkTarget: String?
+        /// Permission bits (`archive_entry_perm`).
+        public var mode: Int = 0o644
     }
 
     private let archive: OpaquePointer
@@ -57,7 +59,8 @@ public final class ArchiveReader {
                      isRegularFile: type == ferry_ae_ifreg,
                      isDirectory: type == ferry_ae_ifdir,
                      symlinkTarget: archive_entry_symlink(entry).map { String(cString: $0) },
-                     hardlinkTarget: archive_entry_hardlink(entry).map { String(cString: $0) })
+                     hardlinkTarget: archive_entry_hardlink(entry).map { String(cString: $0) },
+                     mode: Int(archive_entry_perm(entry)))
     }
 
     /// Reads the current entry's data into `buffer`; returns the count, 0 at its end.

@@ -4,11 +4,15 @@ public struct TarMember: Sendable, Equatable {
     public var name: String
     public var size: Int64
     public var kind: Kind
+    /// Permission bits; nil for ferry's defaults (0644 files, 0755 directories). A file
+    /// artifact's directory keeps its own (issue 20).
+    public var mode: Int?
 
-    public init(name: String, size: Int64, kind: Kind = .file) {
+    public init(name: String, size: Int64, kind: Kind = .file, mode: Int? = nil) {
         self.name = name
         self.size = size
         self.kind = kind
+        self.mode = mode
     }
 }
 
@@ -50,7 +54,7 @@ public enum TarHeader {
             out += [UInt8](repeating: 0, count: padding(Int64(records.count)))
         }
         let size = member.size > maximumUstarSize ? 0 : member.size
-        let mode = member.kind == .directory ? 0o755 : 0o644
+        let mode = member.mode.map { $0 & 0o7777 } ?? (member.kind == .directory ? 0o755 : 0o644)
         let type = member.kind == .directory ? UInt8(ascii: "5") : UInt8(ascii: "0")
         out += block(name: ustarName, prefix: prefix, mode: mode, size: member.kind == .directory ? 0 : size, type: type)
         return out

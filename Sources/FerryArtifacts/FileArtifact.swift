@@ -72,23 +72,37 @@ public struct FileArtifact: Sendable {
     public static let titleKey = "org.opencontainers.image.title"
     public static let modeKey = "dev.ferry.file.mode"
 
+    public static let unpackKey = "io.deis.oras.content.unpack"
+    public static let tarDigestKey = "io.deis.oras.content.digest"
+
     public let request: FileRequest
     public let layer: Descriptor
     public let manifest: [UInt8]
     public let digest: Digest
+    /// Where the layer's bytes are: the file itself, or a directory's packed tar+gzip.
+    public let contentPath: String
 
     public static var emptyConfigDescriptor: Descriptor {
         Descriptor(mediaType: emptyConfigType, digest: DigestHasher.digest(of: emptyConfig), size: Int64(emptyConfig.count))
     }
 
-    /// Hashes the file (streaming) and builds its manifest. Refuses what is not a regular file.
-    public static func prepare(_ request: FileRequest) throws -> FileArtifact {
+    /// Hashes the file (streaming) and builds its manifest. A directory is packed first, as a
+    /// tar+gzip in `scratch` (`DirectoryPacker`). Refuses anything else.
+    public static func prepare(_ request: FileRequest, scratch: String) throws -> FileArtifact {
         var status = stat()
         guard stat(request.path, &status) == 0 else {
             throw FerryArtifactsError.file(request.path, reason: String(cString: strerror(errno)))
         }
+        if (status.st_mode & S_IFMT) == S_IFDIR {
+            try FileSystem.makeDirectories(scratch)
+            let packed = scratch + "/" + DigestHasher.digest(of: Array(request.path.utf8)).hex + ".tar.gz"
+            let result = try DirectoryPacker.pack(request.path, title: request.title, into: packed)
+            let layer = Descriptor(mediaType: .ociLayerGzip, digest: result.digest, size: result.size,
+                                   annotations: [titleKey: request.title, unpackKey: "true", tarDigestKey: result.tarDigest.description])
+            return FileArtifact(request: request, layer: layer, contentPath: packed)
+        }
         guard (status.st_mode & S_IFMT) == S_IFREG else {
-            throw FerryArtifactsError.file(request.path, reason: "not a regular file (directories are not carried yet)")
+            throw FerryArtifactsError.file(request.path, reason: "not a regular file or directory")
         }
         let file = try PositionalFile(path: request.path, flags: O_RDONLY)
         defer { try? file.close() }
@@ -97,12 +111,13 @@ public struct FileArtifact: Sendable {
         let mode = String(status.st_mode & 0o7777, radix: 8)
         let layer = Descriptor(mediaType: .ociLayer, digest: hasher.finalize(), size: size,
                                annotations: [titleKey: request.title, modeKey: String(repeating: "0", count: max(0, 4 - mode.count)) + mode])
-        return FileArtifact(request: request, layer: layer)
+        return FileArtifact(request: request, layer: layer, contentPath: request.path)
     }
 
-    init(request: FileRequest, layer: Descriptor) {
+    init(request: FileRequest, layer: Descriptor, contentPath: String) {
         self.request = request
         self.layer = layer
+        self.contentPath = contentPath
         let config = Self.emptyConfigDescriptor
         let configJSON = GoJSON.object([("mediaType", .string(config.mediaType.rawValue)), ("digest", .string(config.digest.description)),
                                         ("size", .int(config.size)), ("data", .string("e30="))])

@@ -43,7 +43,7 @@ public struct FileSource: ImageSource {
         guard let match = candidates.first(where: { $0.layer.digest == descriptor.digest }) else {
             throw RegistryError.blobNotFound(repository: reference.name, digest: descriptor.digest)
         }
-        let path = match.request.path
+        let path = match.contentPath
         try await Blocking.run {
             let file = try PositionalFile(path: path, flags: O_RDONLY)
             defer { try? file.close() }

@@ -9,7 +9,7 @@ extension ExportCommand {
     /// add to the export, and the source that answers for them in front of the registry.
     /// Every index.yaml is read, every version picked and every file hashed before any
     /// transfer starts.
-    func prepareArtifacts(charts requests: [ChartRequest], files: [FileRequest], client: RegistryClient,
+    func prepareArtifacts(charts requests: [ChartRequest], files: [FileRequest], client: RegistryClient, scratch: String,
                           terminal: Terminal, logger: Logger) async throws -> (references: [ImageReference], source: any ImageSource) {
         var references: [ImageReference] = []
         var source: any ImageSource = RegistrySource(client: client)
@@ -44,8 +44,9 @@ extension ExportCommand {
             }
             source = charts
         }
-        // Files: hashed now, read again (and checked against that hash) when written.
-        let artifacts = try await Blocking.run { try files.map(FileArtifact.prepare) }
+        // Files: hashed now (a directory packed into `scratch`), read again (and checked
+        // against that hash) when written.
+        let artifacts = try await Blocking.run { try files.map { try FileArtifact.prepare($0, scratch: scratch) } }
         references += artifacts.map(\.request.reference)
         if !artifacts.isEmpty { source = FileSource(inner: source, files: artifacts) }
         return (references, source)

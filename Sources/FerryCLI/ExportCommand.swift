@@ -186,7 +186,10 @@ struct ExportCommand: AsyncParsableCommand {
                     throw InputError.file(path: inputFile.source, reason: "the rules selected no images")
                 }
             }
-            let artifacts = try await prepareArtifacts(charts: chartRequests, files: fileRequests, client: client,
+            // Directories given to --file are packed here; removed when the run ends, however.
+            let scratch = FileSystem.newScratch("files")
+            defer { FileSystem.removeScratch(scratch) }
+            let artifacts = try await prepareArtifacts(charts: chartRequests, files: fileRequests, client: client, scratch: scratch,
                                                        terminal: terminal, logger: logger)
             references += artifacts.references
             requested = references

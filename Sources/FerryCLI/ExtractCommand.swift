@@ -54,7 +54,8 @@ extension ReportPrinter {
         guard format == .text else { return try json(report, terminal: terminal) }
         var table = TextTable(header: ["FILE", "SIZE", "MODE", "FROM"])
         for file in report.files {
-            table.add([file.path + (file.present ? " (already there)" : ""), ByteCount.format(file.size), file.mode ?? "-", file.artifact])
+            let name = file.path + (file.directory == true ? "/" : "") + (file.present ? " (already there)" : "")
+            table.add([name, ByteCount.format(file.size), file.mode ?? "-", file.artifact])
         }
         var lines = table.lines
         lines.append("")

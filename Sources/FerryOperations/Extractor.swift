@@ -33,6 +33,8 @@ public struct ExtractReport: Sendable, Encodable {
         public var mode: String?
         /// True when an identical file was already there.
         public var present: Bool
+        /// True for a directory (a tar+gzip layer unpacked).
+        public var directory: Bool? = nil
     }
 
     public var input: String
@@ -78,7 +80,12 @@ public enum Extractor {
                     guard written.insert(path).inserted else {
                         throw FerryOperationsError.input(path: options.input, reason: "two artifacts carry a file named \(title); extract them one at a time (ferry extract BUNDLE NAME)")
                     }
-                    files.append(try write(layer, from: store, to: path, artifact: name?.description ?? entry.digest.description))
+                    let artifact = name?.description ?? entry.digest.description
+                    if isDirectory(layer) {
+                        files.append(try unpack(layer, from: store, to: path, title: title, artifact: artifact))
+                    } else {
+                        files.append(try write(layer, from: store, to: path, artifact: artifact))
+                    }
                 }
             }
             if let missing = wanted.sorted().first {
@@ -112,13 +119,39 @@ public enum Extractor {
             }
         }
         guard !manifest.config.mediaType.isImageConfig else { return [] }
-        return try manifest.layers.compactMap { layer in
+        return try manifest.layers.compactMap { layer -> (String, Descriptor)? in
             guard let title = layer.annotations?["org.opencontainers.image.title"] else { return nil }
             guard FileSystem.isPlainFileName(title) else {
                 throw FerryOperationsError.input(path: store.location, reason: "\(artifact): layer \(layer.digest) is titled \"\(title.prefix(100))\", which is not a plain file name; refusing to write outside the output directory")
             }
             return (title, layer)
         }
+    }
+
+    /// A directory layer: tar+gzip, as oras packs a directory (oras-py leaves out the unpack
+    /// annotation, so the media type decides).
+    static func isDirectory(_ layer: Descriptor) -> Bool {
+        layer.mediaType == .ociLayerGzip || layer.annotations?["io.deis.oras.content.unpack"] == "true"
+    }
+
+    /// Copies the layer (checked against its digest) next to `path`, then unpacks it there, or
+    /// finds the same tree already in place.
+    static func unpack(_ layer: Descriptor, from store: any BlobStore, to path: String, title: String,
+                       artifact: String) throws -> ExtractReport.File {
+        let copy = FileSystem.temporaryName(for: path) + ".tar.gz"
+        defer { FileSystem.remove(copy) }
+        _ = try write(layer, from: store, to: copy, artifact: artifact)
+        var file = ExtractReport.File(artifact: artifact, path: path, digest: layer.digest.description, size: layer.size,
+                                      mode: nil, present: false, directory: true)
+        if FileSystem.exists(path) {
+            guard try DirectoryUnpacker.matches(archive: copy, title: title, existing: path) else {
+                throw FerryOperationsError.output(path: path, reason: "exists with other content; extract never overwrites what it did not write (remove it, or extract elsewhere)")
+            }
+            file.present = true
+            return file
+        }
+        try DirectoryUnpacker.unpack(archive: copy, title: title, to: path, location: store.location)
+        return file
     }
 
     static func write(_ layer: Descriptor, from store: any BlobStore, to path: String, artifact: String) throws -> ExtractReport.File {

@@ -35,7 +35,7 @@ import Testing
         // formats/file-artifact/examples: a.txt (mode 0750 here) and the manifest it gives.
         try Data(try Fixtures.bytes("file-artifact/examples/a.txt")).write(to: URL(fileURLWithPath: dir + "/a.txt"))
         try FileManager.default.setAttributes([.posixPermissions: 0o750], ofItemAtPath: dir + "/a.txt")
-        let artifact = try FileArtifact.prepare(try FileRequest(parsing: "a.txt", directory: dir))
+        let artifact = try FileArtifact.prepare(try FileRequest(parsing: "a.txt", directory: dir), scratch: dir + "/scratch")
         let expected = String(decoding: try Fixtures.bytes("file-artifact/examples/manifest.json"), as: UTF8.self)
         #expect(String(decoding: artifact.manifest, as: UTF8.self) == expected)
         #expect(artifact.digest == DigestHasher.digest(of: artifact.manifest))

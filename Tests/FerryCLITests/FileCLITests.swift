@@ -88,7 +88,7 @@ import Testing
     @Test func missingFilesAndDirectoriesAreRefusedUpFront() throws {
         let dir = try ServeCLITests.scratch("nofile")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for (argument, words) in [("missing.bin", "No such file"), (".", "not a regular file"), ("x=bad name:1", "not a valid artifact name")] {
+        for (argument, words) in [("missing.bin", "No such file"), ("/dev/null", "not a regular file or directory"), ("x=bad name:1", "not a valid artifact name")] {
             let run = try CLITests.ferry(["export", "--file", argument, "-o", "x.tar", "-q"], directory: dir)
             #expect(run.status == 65, "\(argument): \(run.stderr)")
             #expect(run.stderr.contains(words), "\(argument): \(run.stderr)")
@@ -127,5 +127,101 @@ import Testing
             #expect(!FileManager.default.fileExists(atPath: dir + "/out/escape.txt"))
             #expect(!FileManager.default.fileExists(atPath: dir + "/out/inner/sub"))
         }
+    }
+
+    /// Rule: a directory travels as one reproducible tar+gzip layer (as oras packs one), comes
+    /// back with its tree, bytes and modes through extract and through oras after import; a
+    /// symlink in it is refused at export, and a layer whose entries leave the directory is
+    /// refused at extract with nothing written.
+    @Test func directoriesRoundTrip() async throws {
+        let dir = try ServeCLITests.scratch("dir")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        for sub in ["kit/bin", "kit/etc", "kit/var/empty"] { try fm.createDirectory(atPath: "\(dir)/\(sub)", withIntermediateDirectories: true) }
+        let files: [(String, String, Int)] = [("kit/bin/run me.sh", "#!/bin/sh\necho hi\n", 0o755), ("kit/etc/conf", "secret=1\n", 0o600),
+                                              ("kit/README", String(repeating: "x", count: 70_000), 0o644)]
+        for (path, text, mode) in files {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: "\(dir)/\(path)"))
+            try fm.setAttributes([.posixPermissions: mode], ofItemAtPath: "\(dir)/\(path)")
+        }
+        try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dir + "/kit/var/empty")
+        var digests: [String] = []
+        for name in ["d1.tar", "d2.tar"] {
+            let run = try CLITests.ferry(["export", "--file", "kit", "-o", name, "--format", "json"], directory: dir)
+            #expect(run.status == 0, "\(run.stderr)")
+            let images = try #require(try Self.json(run.stdout)["images"] as? [[String: Any]])
+            digests.append(try #require(images.first?["digest"] as? String))
+            // A new mtime changes nothing: only names, modes and bytes count.
+            try fm.setAttributes([.modificationDate: Date(timeIntervalSince1970: 1_000_000)], ofItemAtPath: dir + "/kit/README")
+        }
+        #expect(digests[0] == digests[1])
+        #expect(try CLITests.ferry(["verify", "d1.tar", "-q"], directory: dir).status == 0)
+
+        func expectTree(_ root: String) throws {
+            for (path, text, mode) in files {
+                let copy = root + "/" + path
+                #expect(try String(contentsOfFile: copy, encoding: .utf8) == text, "\(copy)")
+                #expect(try Self.mode(copy) == mode, "\(copy)")
+            }
+            #expect(try Self.mode(root + "/kit/var/empty") == 0o700)
+        }
+        let extract = try CLITests.ferry(["extract", "d1.tar", "-o", "out", "-q"], directory: dir)
+        #expect(extract.status == 0, "\(extract.stderr)")
+        try expectTree(dir + "/out")
+        let again = try CLITests.ferry(["extract", "d1.tar", "-o", "out", "--format", "json"], directory: dir)
+        let report = try #require(try Self.json(again.stdout)["files"] as? [[String: Any]])
+        #expect(report.first?["present"] as? Bool == true && report.first?["directory"] as? Bool == true, "\(again.stdout)")
+
+        let registry = try await TestRegistry.start()
+        defer { registry.stop() }
+        #expect(try CLITests.ferry(["import", "d1.tar", "--to", registry.host, "-q"], directory: dir).status == 0)
+        _ = try await OrasPy.pull("\(registry.host)/files/kit:latest", into: dir + "/oras")
+        try expectTree(dir + "/oras")
+
+        // A symlink is not carried.
+        try fm.createSymbolicLink(atPath: dir + "/kit/link", withDestinationPath: "/etc/passwd")
+        let linked = try CLITests.ferry(["export", "--file", "kit", "-o", "l.tar", "-q"], directory: dir)
+        #expect(linked.status == 65 && linked.stderr.contains("kit/link"), "\(linked.stderr)")
+        try fm.removeItem(atPath: dir + "/kit/link")
+
+        // A layer whose entries climb out of kit/: refused, nothing written.
+        #expect(try CLITests.ferry(["export", "--file", "kit", "-o", "layout/", "-q"], directory: dir).status == 0)
+        let rewrite = """
+        import hashlib, io, json, os, sys, tarfile
+        root = sys.argv[1]
+        def blob(d): return os.path.join(root, "blobs", "sha256", d.split(":")[1])
+        def put(data):
+            d = "sha256:" + hashlib.sha256(data).hexdigest()
+            open(blob(d), "wb").write(data)
+            return d
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w:gz") as tar:
+            for name in ["kit", "kit/../../escaped.txt"]:
+                info = tarfile.TarInfo(name)
+                if name == "kit":
+                    info.type = tarfile.DIRTYPE
+                    tar.addfile(info)
+                else:
+                    info.size = 4
+                    tar.addfile(info, io.BytesIO(b"evil"))
+        index = json.load(open(os.path.join(root, "index.json")))
+        entry = index["manifests"][0]
+        manifest = json.load(open(blob(entry["digest"])))
+        layer = raw.getvalue()
+        manifest["layers"][0]["digest"] = put(layer)
+        manifest["layers"][0]["size"] = len(layer)
+        data = json.dumps(manifest).encode()
+        entry["digest"] = put(data)
+        entry["size"] = len(data)
+        json.dump(index, open(os.path.join(root, "index.json"), "w"))
+        """
+        _ = try Tool.run("/usr/bin/env", ["python3", "-c", rewrite, dir + "/layout"])
+        try fm.createDirectory(atPath: dir + "/deep/inner", withIntermediateDirectories: true)
+        let hostile = try CLITests.ferry(["extract", "layout/", "-o", "deep/inner", "-q"], directory: dir)
+        #expect(hostile.status == 65, "\(hostile.stderr)")
+        #expect(hostile.stderr.contains("not a plain path"), "\(hostile.stderr)")
+        #expect(!fm.fileExists(atPath: dir + "/escaped.txt") && !fm.fileExists(atPath: dir + "/deep/escaped.txt"))
+        #expect(!fm.fileExists(atPath: dir + "/deep/inner/kit"))
+        #expect(try fm.contentsOfDirectory(atPath: dir + "/deep/inner").isEmpty, "no staging left behind")
     }
 }
