@@ -154,10 +154,17 @@ import Testing
         file: ../tool.bin=tools/tool:1   # relative to this list
         """
         try Data(list.utf8).write(to: URL(fileURLWithPath: dir + "/lists/site.txt"))
+        // A provenance file next to the chart travels as Helm's second layer.
+        let provenance = Data("-----BEGIN PGP SIGNED MESSAGE-----\nnot checked by ferry\n".utf8)
+        try provenance.write(to: URL(fileURLWithPath: dir + "/repo/charts/demo-0.1.0.tgz.prov"))
         let run = try CLITests.ferry(["export", "-f", "lists/site.txt", "-o", "l.tar", "--format", "json"], directory: dir)
         #expect(run.status == 0, "\(run.stderr)")
         let images = try #require(try Self.json(run.stdout)["images"] as? [[String: Any]])
         #expect(images.compactMap { $0["reference"] as? String }.sorted() == ["\(repo.host)/charts/demo:0.1.0", "localhost/tools/tool:1"])
+        let extracted = try CLITests.ferry(["extract", "l.tar", "-o", "x", "-q"], directory: dir)
+        #expect(extracted.status == 0, "\(extracted.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/x/demo-0.1.0.tgz.prov")) == provenance)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/x/tool.bin")) == Data("payload".utf8))
 
         let bad = "nginx:1.27\nchart: https://someone:hunter2-pw@charts.example.com/web\nfile: missing.bin\n"
         try Data(bad.utf8).write(to: URL(fileURLWithPath: dir + "/lists/bad.txt"))
