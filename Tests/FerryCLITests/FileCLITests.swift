@@ -72,6 +72,11 @@ import Testing
         let pulled = try await OrasPy.pull("\(registry.host)/site/files/tool.sh:latest", into: dir + "/oras")
         #expect(pulled.map { ($0 as NSString).lastPathComponent } == ["tool.sh"])
         #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/oras/tool.sh")) == tool)
+        // And straight out of the bundle through ferry serve, with no registry at all.
+        let server = try FerryServer.start([dir + "/f.tar"], in: dir)
+        defer { server.stop() }
+        _ = try await OrasPy.pull("\(server.address)/docs/notes:1.0", into: dir + "/served")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/served/notes.txt")) == notes)
 
         // A damaged layer: extract stops (76) and writes nothing under the file's name.
         let bundle = try Data(contentsOf: URL(fileURLWithPath: dir + "/f.tar"))

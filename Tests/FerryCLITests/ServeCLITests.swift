@@ -218,4 +218,36 @@ import Testing
         // A plain-HTTP client gets nothing from an HTTPS server (curl: empty reply).
         #expect(throws: Tool.Failure.self) { try FerryServer.curl([], "http://\(server.address)/v2/") }
     }
+
+    /// Rule (issue 19, item 2): with import's naming options the server answers under the
+    /// names `ferry import` gives, and a real client pulls from there with the bundle's digest.
+    @Test func importNamingServesImportsNames() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let target = try await TestRegistry.start()
+        defer { target.stop() }
+        let corpus = try await source.push(seed: 24)
+        let dir = try Self.scratch("names")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let multi = try #require(corpus.image("apps/multi:2.0"))
+        let export = try CLITests.ferry(["export", web.reference, multi.reference, "-o", "b.tar", "-q"], directory: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let naming = ["--prefix", "site/team", "--flatten", "1"]
+        let imported = try CLITests.ferry(["import", "b.tar", "--to", target.host + "/site/team", "--flatten", "1", "-q"], directory: dir)
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let server = try FerryServer.start([dir + "/b.tar"] + naming, in: dir)
+        defer { server.stop() }
+        for image in [web, multi] {
+            let path = "site/team/" + image.repositoryAndTag.split(separator: "/").dropFirst().joined(separator: "/")
+            // The name import gave it in distribution, and the same name on the server.
+            let pushed = try Tool.run("/usr/bin/skopeo", ["inspect", "--raw", "--tls-verify=false", "docker://\(target.host)/\(path)"])
+            #expect(Self.sha256(Data(pushed.utf8)) == image.digest, "\(path) in distribution")
+            _ = try Tool.run("/usr/bin/skopeo", ["copy", "--all", "--preserve-digests", "--src-tls-verify=false",
+                                                 "docker://\(server.address)/\(path)", "dir:\(dir)/copy-\(image.tag)"])
+            let copied = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/copy-\(image.tag)/manifest.json"))
+            #expect(Self.sha256(copied) == image.digest, "\(path) from ferry serve")
+        }
+        #expect(try server.get("/v2/apps/web/manifests/1.0").status == 404, "the original name is not served beside the new one")
+    }
 }
