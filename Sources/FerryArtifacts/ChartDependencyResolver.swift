@@ -22,12 +22,16 @@ public struct ChartDependencyResolver: Sendable {
 
     let client: RegistryClient
     let source: ChartSource
+    let resolver: ChartResolver
 
-    public init(client: RegistryClient, source: ChartSource) {
+    /// `resolver` (the one that resolved the roots) keeps every index.yaml already read.
+    public init(client: RegistryClient, source: ChartSource, resolver: ChartResolver) {
         self.client = client
         self.source = source
+        self.resolver = resolver
     }
 
+    /// The dependencies of `roots` and of every chart found, level by level.
     public func resolve(_ roots: [ResolvedChart]) async throws -> Found {
         var found = Found()
         var seen = Set(roots.map(\.reference.description))
@@ -50,7 +54,7 @@ public struct ChartDependencyResolver: Sendable {
                     }
                 }
             }
-            let resolved = try await ChartResolver(client: client).resolve(requests.map(\.request))
+            let resolved = try await resolver.resolve(requests.map(\.request))
             level = resolved.filter { seen.insert($0.reference.description).inserted }
             source.add(level)
             found.charts += level
@@ -66,9 +70,14 @@ public struct ChartDependencyResolver: Sendable {
         let wanted = constraint.isEmpty ? "*" : constraint
         if let exact = SemanticVersion(wanted) {
             if let match = versions.first(where: { $0.1 == exact }) { return repository.with(tag: match.0, digest: nil) }
-        } else if let range = try? SemverConstraint(parsing: wanted, source: parent),
-                  let best = versions.filter({ range.matches($0.1) }).max(by: { $0.1 < $1.1 }) {
-            return repository.with(tag: best.0, digest: nil)
+        } else {
+            let range: SemverConstraint
+            do { range = try SemverConstraint(parsing: wanted, source: parent) } catch {
+                throw FerryArtifactsError.request("\(repository.name)@\(wanted)", reason: "dependency of \(parent): \(error)")
+            }
+            if let best = versions.filter({ range.matches($0.1) }).max(by: { $0.1 < $1.1 }) {
+                return repository.with(tag: best.0, digest: nil)
+            }
         }
         throw FerryArtifactsError.chartNotFound("\(repository.name)@\(wanted)",
                                                 reason: "no tag of \(repository.name) fits \(wanted) (dependency of \(parent); \(tags.count) tags listed)")

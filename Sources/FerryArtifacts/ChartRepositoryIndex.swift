@@ -1,5 +1,6 @@
 public import FerryCore
 public import FerryInputs
+import FerryHTTP
 import Foundation
 
 /// A chart repository's `index.yaml` (Helm's `repo.IndexFile`), reduced to what picking and
@@ -7,15 +8,21 @@ import Foundation
 /// `.tgz`'s SHA-256 in hex without a prefix, `created` an RFC 3339 time, `urls` absolute or
 /// relative to the repository URL.
 public struct ChartRepositoryIndex: Sendable {
+    /// One version of one chart.
     public struct Entry: Sendable, Equatable {
         public var name: String
         public var version: String
+        /// Where the `.tgz` is; the first is used.
         public var urls: [String]
+        /// The `.tgz`'s SHA-256, when the index lists it.
         public var digest: Digest?
+        /// When it was indexed (RFC 3339), the manifest's `created`.
         public var created: String?
     }
 
+    /// The repository URL, without a trailing slash.
     public let repository: String
+    /// Every version of every chart, by chart name, as listed.
     public let entries: [String: [Entry]]
 
     /// Parses `index.yaml` of the repository at `repository`.
@@ -90,9 +97,17 @@ public struct ChartRepositoryIndex: Sendable {
         guard let base = URL(string: repository + "/"), let resolved = URL(string: first, relativeTo: base)?.absoluteURL else {
             throw .index(repository, reason: "\(entry.name) \(entry.version): cannot resolve url \"\(first.prefix(200))\"")
         }
+        let shown = URLRedaction.redact(resolved.absoluteString)
         let scheme = resolved.scheme?.lowercased()
         guard scheme == "https" || scheme == "http" else {
-            throw .index(repository, reason: "\(entry.name) \(entry.version): url \"\(first.prefix(200))\" is not http(s)")
+            throw .index(repository, reason: "\(entry.name) \(entry.version): url \(shown) is not http(s)")
+        }
+        guard resolved.user == nil && resolved.password == nil else {
+            throw .index(repository, reason: "\(entry.name) \(entry.version): url \(shown) holds credentials; ferry takes them from the auth file only")
+        }
+        // An https repository does not hand its charts to plain HTTP.
+        guard scheme == "https" || !repository.lowercased().hasPrefix("https://") else {
+            throw .index(repository, reason: "\(entry.name) \(entry.version): an https repository lists a plain-http url (\(shown)); refusing the downgrade")
         }
         return resolved.absoluteString
     }

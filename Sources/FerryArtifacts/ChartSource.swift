@@ -1,6 +1,7 @@
 public import FerryCore
 public import FerryRegistry
 import FerryArchive
+import FerryHTTP
 import FerryInputs
 
 /// An image source that answers for charts from classic repositories and passes every other
@@ -33,6 +34,8 @@ public final class ChartSource: ImageSource, @unchecked Sendable {
         var images: ChartImages?
     }
 
+    /// `inner` answers for everything that is not one of `charts`; `client` fetches the charts
+    /// (with the run's credentials and TLS settings).
     public init(inner: any ImageSource, charts: [ResolvedChart], client: RegistryClient, discoverImages: Bool = false) {
         self.inner = inner
         known = charts
@@ -113,7 +116,8 @@ public final class ChartSource: ImageSource, @unchecked Sendable {
         try bytes.withUnsafeBytes { try target.write($0) }
     }
 
-    /// One build per chart, shared by concurrent callers.
+    /// One build per chart, shared by concurrent callers. A failed build is forgotten, so a
+    /// later request (a retry) builds again; a cancelled caller cancels the build.
     private func build(_ chart: ResolvedChart) async throws -> Built {
         let key = chart.reference.description
         let task: Task<Built, any Error> = mutex.withLock {
@@ -124,26 +128,42 @@ public final class ChartSource: ImageSource, @unchecked Sendable {
             built[key] = task
             return task
         }
-        return try await task.value
+        do {
+            return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        } catch {
+            mutex.withLock { if built[key] == task { built[key] = nil } }
+            throw error
+        }
     }
 
     static func make(_ chart: ResolvedChart, client: RegistryClient, discoverImages: Bool) async throws -> Built {
         let name = chart.request.name + " " + chart.entry.version
-        guard let archive = try await client.fetchWebFile(chart.url, maximumBodySize: maximumChartBytes) else {
-            throw FerryArtifactsError.chartNotFound(chart.request.description, reason: "\(chart.url) was not found (HTTP 404), though index.yaml lists it")
+        let shown = URLRedaction.redact(chart.url)
+        let fetched: [UInt8]?
+        do { fetched = try await client.fetchWebFile(chart.url, maximumBodySize: maximumChartBytes) } catch RegistryError.transport(.bodyTooLarge) {
+            throw FerryArtifactsError.tooLarge(chart: name, url: chart.url, limit: maximumChartBytes)
         }
-        let digest = DigestHasher.digest(of: archive)
+        guard let archive = fetched else {
+            throw FerryArtifactsError.chartNotFound(chart.request.description, reason: "\(shown) was not found (HTTP 404), though index.yaml lists it")
+        }
+        // Hashing and reading the archive are CPU work: off the cooperative pool.
+        let (digest, metadata) = try await Blocking.run { (DigestHasher.digest(of: archive), try chartYAML(archive, chart: name)) }
         if let listed = chart.entry.digest, listed != digest {
             throw FerryArtifactsError.digestMismatch(chart: name, url: chart.url, listed: listed, actual: digest)
         }
-        let metadata = try chartYAML(archive, chart: name)
-        let provenance = try await client.fetchWebFile(chart.url + ".prov", maximumBodySize: maximumProvenanceBytes)
+        let provenance: [UInt8]?
+        do {
+            provenance = try await client.fetchWebFile(chart.url + ".prov", maximumBodySize: maximumProvenanceBytes)
+        } catch RegistryError.unauthorized {
+            // Object stores answer 403 for a file that is not there; the chart itself came.
+            provenance = nil
+        }
         let artifact = HelmChartArtifact(
             metadata: metadata,
             chart: Descriptor(mediaType: HelmChartArtifact.chartType, digest: digest, size: Int64(archive.count)),
             provenance: provenance.map { Descriptor(mediaType: HelmChartArtifact.provenanceType, digest: DigestHasher.digest(of: $0), size: Int64($0.count)) },
             created: chart.entry.created.flatMap(HelmChartArtifact.createdAnnotation))
-        let images = discoverImages ? try ChartImages.read(archive: archive, metadata: metadata, chart: name) : nil
+        let images = discoverImages ? try await Blocking.run { try ChartImages.read(archive: archive, metadata: metadata, chart: name) } : nil
         return Built(artifact: artifact, provenance: provenance, digest: DigestHasher.digest(of: artifact.manifest), images: images)
     }
 

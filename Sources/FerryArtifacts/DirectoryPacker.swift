@@ -25,7 +25,8 @@ enum DirectoryPacker {
     /// Writes `directory` as a tar+gzip to `output`.
     static func pack(_ directory: String, title: String, into output: String) throws -> Packed {
         let out = try PositionalFile(path: output, flags: O_WRONLY | O_CREAT | O_TRUNC, mode: 0o600)
-        defer { try? out.close() }
+        var closed = false
+        defer { if !closed { try? out.close() } }  // after a failure: the error thrown says more
         var written: Int64 = 0
         var gzipHasher = DigestHasher()
         var tarHasher = DigestHasher()
@@ -38,9 +39,10 @@ enum DirectoryPacker {
             tarHasher.update(bytes)
             try bytes.withUnsafeBytes { try compressor.write($0) }
         }
-        func walk(_ path: String, name: String) throws {
+        func walk(_ path: String, name: String, root: Bool = false) throws {
             var status = stat()
-            guard lstat(path, &status) == 0 else {
+            // The directory given may be a link to one; links inside it are not followed.
+            guard (root ? stat(path, &status) : lstat(path, &status)) == 0 else {
                 throw FerryArtifactsError.file(path, reason: String(cString: strerror(errno)))
             }
             let mode = Int(status.st_mode & 0o7777)
@@ -69,9 +71,12 @@ enum DirectoryPacker {
                 throw FerryArtifactsError.file(path, reason: "is not a regular file or directory (symlinks, devices and sockets are not carried)")
             }
         }
-        try walk(directory, name: title)
+        try walk(directory, name: title, root: true)
         try emit(TarHeader.endOfArchive)
         try compressor.finish()
+        try out.sync()
+        try out.close()
+        closed = true
         return Packed(digest: gzipHasher.finalize(), size: written, tarDigest: tarHasher.finalize())
     }
 }

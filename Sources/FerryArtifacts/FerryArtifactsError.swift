@@ -1,4 +1,5 @@
 public import FerryCore
+import FerryHTTP
 
 /// Failures turning charts (and later files) into OCI artifacts. Every case names the chart as
 /// the user wrote it and carries the evidence; none carries a credential (URLs are redacted
@@ -30,9 +31,9 @@ public enum FerryArtifactsError: Error, Sendable, CustomStringConvertible {
         case .chart(let chart, let reason):
             return "chart \(chart): \(reason)"
         case .digestMismatch(let chart, let url, let listed, let actual):
-            return "chart \(chart): \(url) hashes to \(actual), but index.yaml lists \(listed); refusing it (damaged or replaced)"
+            return "chart \(chart): \(URLRedaction.redact(url)) hashes to \(actual), but index.yaml lists \(listed); refusing it (damaged or replaced)"
         case .tooLarge(let chart, let url, let limit):
-            return "chart \(chart): \(url) is larger than \(limit / (1 << 20)) MiB; ferry reads chart files into memory and refuses larger ones"
+            return "chart \(chart): \(URLRedaction.redact(url)) is larger than \(limit / (1 << 20)) MiB; ferry reads chart files and indexes into memory and refuses larger ones"
         case .file(let path, let reason):
             return "file \(path): \(reason)"
         }

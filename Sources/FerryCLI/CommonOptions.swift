@@ -54,7 +54,11 @@ struct RegistryOptions: ParsableArguments {
     func credentials(registries: Set<String>, fileProviders: [any CredentialProvider] = []) throws -> any CredentialProvider {
         var providers: [any CredentialProvider] = []
         if let creds {
-            providers.append(StaticCredentials(try Self.password(creds, flag: "--creds", registries: registries, instead: "--authfile")))
+            // Only for the registry (or chart repository) it was checked against: hosts met
+            // later (a chart's download host, a dependency's registry, a chart's images) never
+            // get it.
+            let credential = StaticCredentials(try Self.password(creds, flag: "--creds", registries: registries, instead: "--authfile"))
+            providers.append(registries.isEmpty ? credential : ScopedCredentials(registries: registries, credential))
         }
         providers += fileProviders
         let environment = ProcessInfo.processInfo.environment

@@ -13,17 +13,22 @@ extension ExportCommand {
                           terminal: Terminal, logger: Logger) async throws -> (references: [ImageReference], source: any ImageSource) {
         var references: [ImageReference] = []
         var source: any ImageSource = RegistrySource(client: client)
-        let resolved = try await ChartResolver(client: client).resolve(requests)
+        let resolver = ChartResolver(client: client)
+        let resolved = try await resolver.resolve(requests)
         if !resolved.isEmpty {
             let charts = ChartSource(inner: source, charts: resolved, client: client, discoverImages: chartImages)
             var extra: [ImageReference] = []
             if chartDeps {
-                let found = try await ChartDependencyResolver(client: client, source: charts).resolve(resolved)
+                let found = try await ChartDependencyResolver(client: client, source: charts, resolver: resolver).resolve(resolved)
                 extra += found.references
                 for note in found.notes { warn("\(note)", terminal: terminal, logger: logger) }
             }
             for chart in charts.charts {
                 logger.info("chart \(chart.request) is \(chart.entry.version), exported as \(chart.reference)")
+                if chart.entry.digest == nil {
+                    warn("chart \(chart.request.name) \(chart.entry.version): index.yaml lists no digest for it, so its bytes are checked only from their first download on",
+                         terminal: terminal, logger: logger)
+                }
                 references.append(chart.reference)
             }
             references += extra
@@ -46,6 +51,12 @@ extension ExportCommand {
         }
         // Files: hashed now (a directory packed into `scratch`), read again (and checked
         // against that hash) when written.
+        var named: [String: String] = [:]
+        for file in files {
+            if let other = named.updateValue(file.path, forKey: file.reference.description), other != file.path {
+                throw InputError.lines(["--file \(other) and --file \(file.path) would both be \(file.reference); give one of them a NAME (PATH=NAME:TAG)"])
+            }
+        }
         let artifacts = try await Blocking.run { try files.map { try FileArtifact.prepare($0, scratch: scratch) } }
         references += artifacts.map(\.request.reference)
         if !artifacts.isEmpty { source = FileSource(inner: source, files: artifacts) }

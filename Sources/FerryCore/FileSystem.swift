@@ -151,6 +151,20 @@ public enum FileSystem {
         ScratchRegistry.shared.remember(path)
     }
 
+    /// Stops tracking a scratch path that became the real thing (renamed into place).
+    public static func forgetScratch(_ path: String) {
+        ScratchRegistry.shared.forget(path)
+    }
+
+    /// Gives the owner write and search rights on every directory under `path`, so a tree
+    /// whose modes came from a bundle (a read-only directory) can be removed.
+    public static func makeRemovable(_ path: String) {
+        guard isDirectory(path) else { return }
+        chmod(path, 0o700)
+        let children = (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []
+        for child in children { makeRemovable(path + "/" + child) }
+    }
+
     /// Removes every scratch path still in use: for an interrupted process, which exits without
     /// running the `defer`s and `deinit`s that would remove them (issue 15, item 7: Ctrl-C during
     /// the import of a compressed bundle left its whole decompressed copy in `$TMPDIR`).

@@ -61,9 +61,10 @@ public enum ImageList {
         return entries
     }
 
-    /// The text after `key` when the line starts with it (case as written).
+    /// The text after `key` when the line starts with it and white space follows: `file:5.45`
+    /// stays an image (Docker Hub's `library/file`), `file: a.bin` is a file.
     private static func value(of line: Substring, key: String) -> String? {
-        guard line.hasPrefix(key) else { return nil }
+        guard line.hasPrefix(key), let next = line.dropFirst(key.count).first, next == " " || next == "\t" else { return nil }
         return String(line.dropFirst(key.count).trimmingWhitespace())
     }
 }

@@ -35,7 +35,8 @@ enum DirectoryUnpacker {
             return (nil, "entry \"\(entry.name.prefix(200))\" is not a regular file or directory")
         }
         guard entry.isDirectory || !relative.isEmpty else { return (nil, "\(title) itself is a file, not a directory") }
-        return (Entry(relative: relative, isDirectory: entry.isDirectory, mode: entry.mode & 0o7777), nil)
+        // Permission bits only: a bundle never makes a setuid, setgid or sticky file.
+        return (Entry(relative: relative, isDirectory: entry.isDirectory, mode: entry.mode & 0o777), nil)
     }
 
     /// Whether `existing` already holds every entry of the archive with the same bytes.
@@ -68,8 +69,17 @@ enum DirectoryUnpacker {
     static func unpack(archive: String, title: String, to destination: String, location: String) throws {
         let staging = FileSystem.temporaryName(for: destination)
         guard mkdir(staging, 0o700) == 0 else { throw FerryCoreError.io(operation: "mkdir", path: staging, errno: errno) }
+        // Removed on failure, and by the signal handler on an interrupt, like every scratch path.
+        FileSystem.rememberScratch(staging)
         var done = false
-        defer { if !done { try? FileManager.default.removeItem(atPath: staging) } }
+        defer {
+            if done {
+                FileSystem.forgetScratch(staging)
+            } else {
+                FileSystem.makeRemovable(staging)
+                FileSystem.removeScratch(staging)
+            }
+        }
         var directoryModes: [(path: String, mode: Int)] = []
         let reader = try ArchiveReader(path: archive)
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
@@ -86,7 +96,10 @@ enum DirectoryUnpacker {
             }
             let file: PositionalFile
             do { file = try PositionalFile(path: path, flags: O_WRONLY | O_CREAT | O_EXCL, mode: 0o600) } catch {
-                throw FerryOperationsError.input(path: location, reason: "\(title): entry \(entry.relative.joined(separator: "/")) appears twice")
+                if case .io(_, _, EEXIST) = error {
+                    throw FerryOperationsError.input(path: location, reason: "\(title): entry \(entry.relative.joined(separator: "/")) appears twice")
+                }
+                throw error
             }
             defer { try? file.close() }
             var offset: Int64 = 0

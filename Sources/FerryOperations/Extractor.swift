@@ -26,7 +26,9 @@ public struct ExtractReport: Sendable, Encodable {
     public struct File: Sendable, Encodable {
         /// The artifact the file came out of.
         public var artifact: String
+        /// Where it was written.
         public var path: String
+        /// The layer's digest and size (for a directory, of its tar+gzip).
         public var digest: String
         public var size: Int64
         /// Octal permission bits, when the artifact records them.
@@ -52,6 +54,8 @@ public struct ExtractReport: Sendable, Encodable {
 /// with the same bytes is left alone; one with other bytes stops the run, because extract
 /// never overwrites what it did not write.
 public enum Extractor {
+    /// Writes what `options` selects; throws before writing anything for a bad title, and
+    /// stops at the first file that cannot be written whole.
     public static func run(_ options: ExtractOptions) async throws -> ExtractReport {
         try await Blocking.run {
             let scratch = FileSystem.newScratch("extract")
@@ -102,8 +106,9 @@ public enum Extractor {
         if manifest.config.mediaType == .helmConfig {
             struct Chart: Decodable { var name: String; var version: String }
             let config = try store.readVerified(manifest.config, limit: 1 << 20)
-            guard let chart = try? JSONDecoder().decode(Chart.self, from: Data(config)) else {
-                throw FerryOperationsError.input(path: store.location, reason: "\(artifact): the chart's config names no chart and version")
+            let chart: Chart
+            do { chart = try JSONDecoder().decode(Chart.self, from: Data(config)) } catch {
+                throw FerryOperationsError.input(path: store.location, reason: "\(artifact): the chart's config names no chart and version: \(error)")
             }
             let base = "\(chart.name)-\(chart.version)"
             var result: [(String, Descriptor)] = []
@@ -139,7 +144,8 @@ public enum Extractor {
     static func unpack(_ layer: Descriptor, from store: any BlobStore, to path: String, title: String,
                        artifact: String) throws -> ExtractReport.File {
         let copy = FileSystem.temporaryName(for: path) + ".tar.gz"
-        defer { FileSystem.remove(copy) }
+        FileSystem.rememberScratch(copy)
+        defer { FileSystem.removeScratch(copy) }
         _ = try write(layer, from: store, to: copy, artifact: artifact)
         var file = ExtractReport.File(artifact: artifact, path: path, digest: layer.digest.description, size: layer.size,
                                       mode: nil, present: false, directory: true)
@@ -158,7 +164,8 @@ public enum Extractor {
         guard let location = store.blob(layer.digest) else {
             throw FerryOperationsError.input(path: store.location, reason: "\(artifact): blob \(layer.digest) is missing")
         }
-        let mode = layer.annotations?["dev.ferry.file.mode"].flatMap { mode_t($0, radix: 8) }.map { $0 & 0o7777 }
+        // Permission bits only: a bundle never makes a setuid, setgid or sticky file.
+        let mode = layer.annotations?["dev.ferry.file.mode"].flatMap { mode_t($0, radix: 8) }.map { $0 & 0o777 }
         var file = ExtractReport.File(artifact: artifact, path: path, digest: layer.digest.description, size: layer.size,
                                       mode: mode.map { String($0, radix: 8) }, present: false)
         if FileManager.default.fileExists(atPath: path) {

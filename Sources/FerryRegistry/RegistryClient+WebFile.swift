@@ -58,28 +58,8 @@ extension RegistryClient {
         while true {
             attempt += 1
             try Task.checkCancellation()
-            logger.debug("GET \(URLRedaction.redact(url))")
-            let response: HTTPResponse
-            do {
-                if let sinkFactory {
-                    response = try await http.stream(request, sinkFactory: sinkFactory)
-                } else {
-                    response = try await http.send(request, maximumBodySize: maximumBodySize)
-                }
-            } catch let error as FerryHTTPError where error.isTransient && attempt < configuration.retry.maximumAttempts {
-                let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)
-                logger.info("retrying GET \(URLRedaction.redact(url)) in \(String(format: "%.1f", delay))s: \(error)")
-                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-                continue
-            } catch let error as FerryHTTPError {
-                throw RegistryError.transport(error)
-            }
-            if RetryPolicy.retryableStatuses.contains(response.status) && attempt < configuration.retry.maximumAttempts {
-                let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: response.headers["Retry-After"])
-                logger.info("retrying GET \(URLRedaction.redact(url)) in \(String(format: "%.1f", delay))s: HTTP \(response.status)")
-                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-                continue
-            }
+            guard let response = try await perform(request, attempt: attempt, retry: true, maximumBodySize: maximumBodySize,
+                                                   sinkFactory: sinkFactory) else { continue }
             if response.status == 401 || response.status == 403 {
                 let sent = request.headers["Authorization"] != nil
                 throw RegistryError.unauthorized(registry: host, repository: nil,

@@ -97,22 +97,8 @@ public final class RegistryClient: Sendable {
             if let sentAuthorization {
                 request.headers.set("Authorization", sentAuthorization)
             }
-            logger.debug("\(request.method.rawValue) \(URLRedaction.redact(request.url))")
-            let response: HTTPResponse
-            do {
-                if let sinkFactory {
-                    response = try await http.stream(request, sinkFactory: sinkFactory)
-                } else {
-                    response = try await http.send(request, maximumBodySize: maximumBodySize)
-                }
-            } catch let error as FerryHTTPError where retryTransient && error.isTransient && attempt < configuration.retry.maximumAttempts {
-                let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)
-                logger.info("retrying \(request.method.rawValue) \(URLRedaction.redact(request.url)) in \(String(format: "%.1f", delay))s: \(error)")
-                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-                continue
-            } catch let error as FerryHTTPError {
-                throw RegistryError.transport(error)
-            }
+            guard let response = try await perform(request, attempt: attempt, retry: retryTransient,
+                                                   maximumBodySize: maximumBodySize, sinkFactory: sinkFactory) else { continue }
             // Only the registry's own origin may ask for credentials. A 401 from the host a
             // redirect led to is an error: answering it would fetch a token, with the registry's
             // Basic credentials, from whatever realm that host names (issue 15, item 2).
@@ -128,18 +114,42 @@ public final class RegistryClient: Sendable {
                 try await authenticate(registry: registry, repository: repository, scope: scope, response: response)
                 continue
             }
-            if retryTransient && RetryPolicy.retryableStatuses.contains(response.status) && attempt < configuration.retry.maximumAttempts {
-                let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: response.headers["Retry-After"])
-                logger.info("retrying \(request.method.rawValue) \(URLRedaction.redact(request.url)) in \(String(format: "%.1f", delay))s: HTTP \(response.status)")
-                try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
-                continue
-            }
             if response.status == 401 {
                 throw RegistryError.unauthorized(registry: registry, repository: repository,
                                                  detail: Self.errorDetail(response) ?? "credentials were refused")
             }
             return response
         }
+    }
+
+    /// One attempt at `request`: its response, or nil after waiting out a transient failure
+    /// (a transport hiccup, or 429/5xx per `RetryPolicy`) that `retry` allows another attempt
+    /// for. Transport errors become `RegistryError.transport`.
+    func perform(_ request: HTTPRequest, attempt: Int, retry: Bool, maximumBodySize: Int,
+                 sinkFactory: HTTPSinkFactory?) async throws -> HTTPResponse? {
+        logger.debug("\(request.method.rawValue) \(URLRedaction.redact(request.url))")
+        let response: HTTPResponse
+        do {
+            if let sinkFactory {
+                response = try await http.stream(request, sinkFactory: sinkFactory)
+            } else {
+                response = try await http.send(request, maximumBodySize: maximumBodySize)
+            }
+        } catch let error as FerryHTTPError where retry && error.isTransient && attempt < configuration.retry.maximumAttempts {
+            let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: nil)
+            logger.info("retrying \(request.method.rawValue) \(URLRedaction.redact(request.url)) in \(String(format: "%.1f", delay))s: \(error)")
+            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            return nil
+        } catch let error as FerryHTTPError {
+            throw RegistryError.transport(error)
+        }
+        if retry && RetryPolicy.retryableStatuses.contains(response.status) && attempt < configuration.retry.maximumAttempts {
+            let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: response.headers["Retry-After"])
+            logger.info("retrying \(request.method.rawValue) \(URLRedaction.redact(request.url)) in \(String(format: "%.1f", delay))s: HTTP \(response.status)")
+            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            return nil
+        }
+        return response
     }
 
     /// "host:port" of a URL, for naming a host in an error without its path or query.

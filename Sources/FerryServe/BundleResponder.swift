@@ -7,8 +7,8 @@ import NIOCore
 ///
 /// Bundle bytes are sent only after `BlobVerdicts` has proven the whole blob they belong to
 /// intact; a damaged blob is answered with 500 and an OCI error, never with its bytes. They
-/// are read with `pread` on threads of our own in chunks of `chunkSize`, one chunk in flight
-/// per response, so memory stays at a chunk or two per connection whatever the blob's size.
+/// are read with `pread` on threads of our own in chunks of `chunkSize`, one read ahead of the
+/// one being sent, so memory stays at a few chunks per connection whatever the blob's size.
 struct BundleResponder: Sendable {
     let bundles: ServedBundles
     let verdicts: BlobVerdicts
@@ -58,22 +58,33 @@ struct BundleResponder: Sendable {
             let chunkSize = self.chunkSize
             let body = ResponseBody(contentLength: Int(count)) { writer in
                 var sent: Int64 = 0
+                // The next chunk is read while this one is written (one read ahead), so the
+                // disk or page cache and the socket work at the same time.
+                func readAhead(from start: Int64) -> Task<ByteBuffer, any Error>? {
+                    guard start < count else { return nil }
+                    let want = Int(min(Int64(chunkSize), count - start))
+                    return Task { try await Self.read(file, count: want, at: offset + start) }
+                }
+                var next = readAhead(from: 0)
                 do {
-                    while sent < count {
-                        let want = Int(min(Int64(chunkSize), count - sent))
-                        let chunk = try await Self.read(file, count: want, at: offset + sent)
+                    while let reading = next {
+                        let chunk = try await reading.value
+                        let end = sent + Int64(chunk.readableBytes)
+                        next = readAhead(from: end)
                         try await writer.write(chunk)
                         // Backpressure: the writer hands each chunk to the event loop as a task
                         // and returns at once, learning that the socket is full only when the
                         // loop has run that task. A reader faster than the loop (pread from the
                         // page cache is) would queue the whole blob there: 16 pulls of a 150 MB
                         // blob held 350 MB of chunks. Waiting for the loop to run a task queued
-                        // after the write keeps one or two chunks in flight per response.
+                        // after the write keeps one or two chunks in flight per response, plus
+                        // the one being read.
                         try await channel.eventLoop.submit {}.get()
-                        sent += Int64(chunk.readableBytes)
+                        sent = end
                     }
                     try await writer.finish(nil)
                 } catch {
+                    next?.cancel()
                     record.finish(bytes: sent, note: "cut off: \(error)")
                     throw error
                 }

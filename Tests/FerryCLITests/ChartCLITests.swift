@@ -254,4 +254,27 @@ import Testing
         let verify = try CLITests.ferry(["verify", "deps.tar", "-q"], directory: dir)
         #expect(verify.status == 0, "\(verify.stderr)")
     }
+
+    /// Rule: `--creds` goes to the chart repository's own host only. An index.yaml that sends
+    /// the download to another host gets it fetched there without the password.
+    @Test func credentialsStayWithTheirHost() async throws {
+        let dir = try ServeCLITests.scratch("chartcreds")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let home = try await Self.makeRepository(dir)
+        // The files live on a second server; the first (with Basic auth) serves only an index
+        // whose urls point there.
+        let files = try await TestChartRepository.start(root: dir + "/repo")
+        defer { files.stop() }
+        try FileManager.default.createDirectory(atPath: dir + "/front/charts", withIntermediateDirectories: true)
+        try await Helm.run(["repo", "index", dir + "/repo/charts", "--url", "\(files.baseURL)/charts"], home: home)
+        try FileManager.default.copyItem(atPath: dir + "/repo/charts/index.yaml", toPath: dir + "/front/charts/index.yaml")
+        let front = try await TestChartRepository.start(root: dir + "/front", user: Self.user, password: Self.password)
+        defer { front.stop() }
+        let run = try CLITests.ferry(["export", "--chart", "\(front.baseURL)/charts/demo@0.2.0", "-o", "c.tar", "-q",
+                                      "--creds", "\(Self.user):\(Self.password)"], directory: dir)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(front.log.contains("GET /charts/index.yaml 200 auth=yes"), "\(front.log)")
+        #expect(files.log.contains("GET /charts/demo-0.2.0.tgz 200 auth=no"), "\(files.log)")
+        #expect(!files.log.contains("auth=yes"), "the password reached another host: \(files.log)")
+    }
 }

@@ -22,7 +22,8 @@ import Testing
         let notes = Data("read me first\n".utf8)
         try tool.write(to: URL(fileURLWithPath: dir + "/tool.sh"))
         try notes.write(to: URL(fileURLWithPath: dir + "/notes.txt"))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir + "/tool.sh")
+        // setuid on the way in: recorded, but extract never makes a setuid file.
+        try FileManager.default.setAttributes([.posixPermissions: 0o4755], ofItemAtPath: dir + "/tool.sh")
         try FileManager.default.setAttributes([.posixPermissions: 0o640], ofItemAtPath: dir + "/notes.txt")
         let arguments = ["--file", "tool.sh", "--file", "notes.txt=docs/notes:1.0", "--format", "json"]
 
@@ -99,6 +100,13 @@ import Testing
             #expect(run.stderr.contains(words), "\(argument): \(run.stderr)")
             #expect(!FileManager.default.fileExists(atPath: dir + "/x.tar"))
         }
+        // Two files that would get one name.
+        for sub in ["a", "b"] {
+            try FileManager.default.createDirectory(atPath: "\(dir)/\(sub)", withIntermediateDirectories: true)
+            try Data(sub.utf8).write(to: URL(fileURLWithPath: "\(dir)/\(sub)/x.conf"))
+        }
+        let twice = try CLITests.ferry(["export", "--file", "a/x.conf", "--file", "b/x.conf", "-o", "x.tar", "-q"], directory: dir)
+        #expect(twice.status == 65 && twice.stderr.contains("would both be localhost/files/x.conf:latest"), "\(twice.stderr)")
     }
 
     /// Rule: a bundle that titles a file `../escape` (or any name with a `/`) is refused, and

@@ -36,6 +36,8 @@ import Testing
         #expect(entries.charts.map(\.text) == ["https://charts.example.com/stable/web@^2.1", "oci://registry.example.com/charts/ingress:4.11.2"])
         #expect(entries.files.map(\.text) == ["installers/agent-1.4.run=tools/agent:1.4"])
         #expect(entries.files.map(\.line) == [6])
+        // Without white space after the colon it is an image on Docker Hub.
+        #expect(try ImageList.parse("file:5.45\nchart:v1\n", source: "t").map(\.description) == ["docker.io/library/file:5.45", "docker.io/library/chart:v1"])
         do {
             _ = try ImageList.parse(text, source: "site")
             Issue.record("an images-only list took charts")
