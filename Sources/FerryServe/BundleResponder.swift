@@ -7,15 +7,18 @@ import NIOCore
 ///
 /// Bundle bytes are sent only after `BlobVerdicts` has proven the whole blob they belong to
 /// intact; a damaged blob is answered with 500 and an OCI error, never with its bytes. They
-/// are read with `pread` on threads of our own in chunks of `chunkSize`, one read ahead of the
-/// one being sent, so memory stays at a few chunks per connection whatever the blob's size.
+/// are read with `pread` on threads of our own in chunks of `chunkSize`, one chunk in flight
+/// per response, so memory stays at a chunk or two per connection whatever the blob's size.
 struct BundleResponder: Sendable {
     let bundles: ServedBundles
     let verdicts: BlobVerdicts
     /// Who may pull (`--htpasswd`), or nil for anyone.
     let credentials: PullCredentials?
     let events: @Sendable (ServeEvent) -> Void
-    var chunkSize = 256 << 10
+    /// 384 KiB: against 256 KiB, one stream ran about 25 % faster (fewer thread hops per
+    /// byte), and 16 pulls of one 400 MB blob peaked at 55 instead of 46 MiB; 512 KiB came to
+    /// 60 MiB, too close to the 64 MiB target (issue 19).
+    var chunkSize = 384 << 10
 
     /// The response to `request`, which came in on `channel`.
     func respond(to request: Request, channel: any Channel) async -> Response {
@@ -58,33 +61,22 @@ struct BundleResponder: Sendable {
             let chunkSize = self.chunkSize
             let body = ResponseBody(contentLength: Int(count)) { writer in
                 var sent: Int64 = 0
-                // The next chunk is read while this one is written (one read ahead), so the
-                // disk or page cache and the socket work at the same time.
-                func readAhead(from start: Int64) -> Task<ByteBuffer, any Error>? {
-                    guard start < count else { return nil }
-                    let want = Int(min(Int64(chunkSize), count - start))
-                    return Task { try await Self.read(file, count: want, at: offset + start) }
-                }
-                var next = readAhead(from: 0)
                 do {
-                    while let reading = next {
-                        let chunk = try await reading.value
-                        let end = sent + Int64(chunk.readableBytes)
-                        next = readAhead(from: end)
+                    while sent < count {
+                        let want = Int(min(Int64(chunkSize), count - sent))
+                        let chunk = try await Self.read(file, count: want, at: offset + sent)
                         try await writer.write(chunk)
                         // Backpressure: the writer hands each chunk to the event loop as a task
                         // and returns at once, learning that the socket is full only when the
                         // loop has run that task. A reader faster than the loop (pread from the
                         // page cache is) would queue the whole blob there: 16 pulls of a 150 MB
                         // blob held 350 MB of chunks. Waiting for the loop to run a task queued
-                        // after the write keeps one or two chunks in flight per response, plus
-                        // the one being read.
+                        // after the write keeps one or two chunks in flight per response.
                         try await channel.eventLoop.submit {}.get()
-                        sent = end
+                        sent += Int64(chunk.readableBytes)
                     }
                     try await writer.finish(nil)
                 } catch {
-                    next?.cancel()
                     record.finish(bytes: sent, note: "cut off: \(error)")
                     throw error
                 }
