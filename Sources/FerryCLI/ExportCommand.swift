@@ -38,6 +38,8 @@ struct ExportCommand: AsyncParsableCommand {
           ferry export -f images.txt -o site-a.tar --platform linux/amd64 --jobs 8
           ferry export -f images.json --auth-syncer auth.json -o site-a.tar
           ferry export --plan plan.json --shard 2/4 -o shard-2.tar
+          ferry export nginx:1.27 --chart https://charts.example.com/stable/web@^2.1 --chart-images \\
+                       --file ./installer.run --file ./tools=tools/kit:1.4 -o site-a.tar
         """
     )
 
@@ -214,6 +216,11 @@ struct ExportCommand: AsyncParsableCommand {
             if let kind = options.compression?.kind, !outputOptions.quiet, !outputPath.hasSuffix(Self.expectedSuffix(kind)) {
                 // A compressed stream under a plain .tar name fools `tar -tf` and loaders alike.
                 terminal.err("ferry: warning: \(output) will be a \(kind.rawValue) stream, not a plain tar; a name ending in \(Self.expectedSuffix(kind)) says so (ferry import and verify read it either way)\n")
+            }
+            if options.compression == nil, !outputOptions.quiet, case .bundle = options.output,
+               let kind = StreamCompressor.Kind.allCases.first(where: { outputPath.hasSuffix(Self.expectedSuffix($0)) || outputPath.hasSuffix(".tgz") && $0 == .gzip }) {
+                // The other way round: a name that promises compression over a plain tar.
+                terminal.err("ferry: warning: \(output) will be a plain tar, though its name says \(kind.rawValue); add --compress \(kind.rawValue) to compress it (ferry reads it either way)\n")
             }
             let report = try await exporter.run(options)
             renderer.finish()

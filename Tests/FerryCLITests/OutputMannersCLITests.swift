@@ -49,6 +49,10 @@ import Testing
                 "\(zstdTar.stderr)")
         let zstdNamed = try CLITests.ferry(["export", references[0], "-o", "z.tar.zst", "--compress", "zstd"], directory: dir)
         #expect(zstdNamed.status == 0 && !zstdNamed.stderr.contains("warning"), "\(zstdNamed.stderr)")
+        // And a .tar.zst name without --compress: a plain tar, said so.
+        let plainNamed = try CLITests.ferry(["export", references[0], "-o", "p.tar.zst"], directory: dir)
+        #expect(plainNamed.status == 0 && plainNamed.stderr.contains("warning: p.tar.zst will be a plain tar") && plainNamed.stderr.contains("--compress zstd"),
+                "\(plainNamed.stderr)")
 
         // A rerun import says that nothing was sent, in the result and in the last log line.
         let target = try await TestRegistry.start()
