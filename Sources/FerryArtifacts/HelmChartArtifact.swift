@@ -19,8 +19,8 @@ import Foundation
 ///   accepts a manifest without it).
 public struct HelmChartArtifact: Sendable {
     public static let configType: MediaType = .helmConfig
-    public static let chartType: MediaType = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
-    public static let provenanceType: MediaType = "application/vnd.cncf.helm.chart.provenance.v1.prov"
+    public static let chartType: MediaType = .helmChart
+    public static let provenanceType: MediaType = .helmProvenance
 
     public let metadata: ChartMetadata
     public let config: [UInt8]

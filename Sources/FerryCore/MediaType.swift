@@ -42,6 +42,9 @@ public struct MediaType: Hashable, Sendable, Codable, CustomStringConvertible, E
 
     /// A Helm chart's config (`helm push`, issue 20): the manifest is a chart, not an image.
     public static let helmConfig: MediaType = "application/vnd.cncf.helm.config.v1+json"
+    /// A Helm chart's `.tgz` layer, and its provenance (`.prov`) layer.
+    public static let helmChart: MediaType = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
+    public static let helmProvenance: MediaType = "application/vnd.cncf.helm.chart.provenance.v1.prov"
 
     /// The four manifest types ferry asks registries for, in preference order (the `Accept` header).
     public static let manifestTypes: [MediaType] = [.ociIndex, .ociManifest, .dockerManifestList, .dockerManifest]

@@ -113,8 +113,8 @@ public enum Extractor {
             let base = "\(chart.name)-\(chart.version)"
             var result: [(String, Descriptor)] = []
             for layer in manifest.layers {
-                if layer.mediaType.rawValue == "application/vnd.cncf.helm.chart.content.v1.tar+gzip" { result.append((base + ".tgz", layer)) }
-                if layer.mediaType.rawValue == "application/vnd.cncf.helm.chart.provenance.v1.prov" { result.append((base + ".tgz.prov", layer)) }
+                if layer.mediaType == .helmChart { result.append((base + ".tgz", layer)) }
+                if layer.mediaType == .helmProvenance { result.append((base + ".tgz.prov", layer)) }
             }
             return try result.map { (title, layer) in
                 guard FileSystem.isPlainFileName(title) else {
