@@ -94,8 +94,8 @@ public final class PositionalFile: @unchecked Sendable {
 
     /// The part holding logical byte `position`, where that is inside the part, and how many of
     /// the `count` bytes wanted from there lie in it. Computed piece by piece, so a read or write
-    /// (a hot path: one per network buffer) allocates nothing.
-    private func piece(at position: Int64, wanting count: Int) -> (segment: Segment, partOffset: Int64, length: Int)? {
+    /// (a hot path: one per network buffer) allocates nothing. Internal for `extents(from:length:)`.
+    func piece(at position: Int64, wanting count: Int) -> (segment: Segment, partOffset: Int64, length: Int)? {
         if isSingleFile { return (segments[0], position, count) }
         guard let index = segmentIndex(for: position) else { return nil }
         let segment = segments[index]

@@ -40,6 +40,9 @@ public final class BlobVerdicts: @unchecked Sendable {
     /// The verdict on `digest`, checking it first if no request has yet. A digest the catalog
     /// does not hold is damaged (the caller only asks for blobs it found there).
     public func verdict(_ digest: Digest) async -> Verdict {
+        // A verdict already made (every request but a blob's first) is answered at once,
+        // without a task to wait on.
+        if let verdict = known(digest) { return verdict }
         let task: Task<Verdict, Never> = lock.withLock {
             switch entries[digest] {
             case .done(let verdict):

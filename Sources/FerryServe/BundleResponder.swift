@@ -2,20 +2,32 @@ import FerryCore
 import HTTPTypes
 import HummingbirdCore
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Carries out `ServeAnswer` over HTTP: the answer is decided without a socket; this sends it.
 ///
 /// Bundle bytes are sent only after `BlobVerdicts` has proven the whole blob they belong to
-/// intact; a damaged blob is answered with 500 and an OCI error, never with its bytes. They
-/// are read with `pread` on threads of our own in chunks of `chunkSize`, one chunk in flight
-/// per response, so memory stays at a chunk or two per connection whatever the blob's size.
+/// intact; a damaged blob is answered with 500 and an OCI error, never with its bytes.
+///
+/// A blob goes out `segmentSize` bytes at a time. A segment whose pages are all in the page
+/// cache (as a blob just checked is) goes to the kernel with `sendfile` through the
+/// connection's `RegionSplicer`: no byte passes through ferry's memory, and one wake-up sends
+/// megabytes where the copy took several per chunk. A segment that is not (a bundle larger than
+/// memory, on a slow disk), and every segment on TLS, is read with `pread` on threads of our own
+/// in chunks of `chunkSize`, one chunk in flight per response, so the event loops never wait
+/// for the disk and memory stays at a chunk or two per connection whatever the blob's size.
 struct BundleResponder: Sendable {
     let bundles: ServedBundles
     let verdicts: BlobVerdicts
     /// Who may pull (`--htpasswd`), or nil for anyone.
     let credentials: PullCredentials?
     let events: @Sendable (ServeEvent) -> Void
+    /// Whether connections carry a `RegionSplicer` (plain HTTP; TLS must encrypt every byte).
+    var splices: Bool
     var chunkSize = 256 << 10
+    var segmentSize: Int64 = 16 << 20
 
     /// The response to `request`, which came in on `channel`.
     func respond(to request: Request, channel: any Channel) async -> Response {
@@ -55,22 +67,18 @@ struct BundleResponder: Sendable {
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
         case .blob(_, let number, let offset, let count):
             let file = bundles.bundles[number].file
-            let chunkSize = self.chunkSize
+            let (chunkSize, segmentSize, splices) = (self.chunkSize, self.segmentSize, self.splices)
             let body = ResponseBody(contentLength: Int(count)) { writer in
                 var sent: Int64 = 0
                 do {
                     while sent < count {
-                        let want = Int(min(Int64(chunkSize), count - sent))
-                        let chunk = try await Self.read(file, count: want, at: offset + sent)
-                        try await writer.write(chunk)
-                        // Backpressure: the writer hands each chunk to the event loop as a task
-                        // and returns at once, learning that the socket is full only when the
-                        // loop has run that task. A reader faster than the loop (pread from the
-                        // page cache is) would queue the whole blob there: 16 pulls of a 150 MB
-                        // blob held 350 MB of chunks. Waiting for the loop to run a task queued
-                        // after the write keeps one or two chunks in flight per response.
-                        try await channel.eventLoop.submit {}.get()
-                        sent += Int64(chunk.readableBytes)
+                        let length = min(segmentSize, count - sent)
+                        if splices, let regions = try await Self.cachedRegions(file, from: offset + sent, length: length) {
+                            try await Self.splice(regions, into: &writer, channel: channel)
+                        } else {
+                            try await Self.copy(file, from: offset + sent, length: length, chunkSize: chunkSize, into: &writer, channel: channel)
+                        }
+                        sent += length
                     }
                     try await writer.finish(nil)
                 } catch {
@@ -81,6 +89,86 @@ struct BundleResponder: Sendable {
             }
             return Response(status: status, headers: headers, body: body)
         }
+    }
+
+    /// Sends `[offset, offset + length)` by reading it, `chunkSize` bytes at a time, on threads
+    /// of our own: for TLS connections, and for ranges not (all) in the page cache.
+    private static func copy(_ file: PositionalFile, from offset: Int64, length: Int64, chunkSize: Int,
+                             into writer: inout any ResponseBodyWriter, channel: any Channel) async throws {
+        var done: Int64 = 0
+        while done < length {
+            let chunk = try await Self.read(file, count: Int(min(Int64(chunkSize), length - done)), at: offset + done)
+            try await writer.write(chunk)
+            // Backpressure: the writer hands each chunk to the event loop as a task and returns
+            // at once, learning that the socket is full only when the loop has run that task. A
+            // reader faster than the loop (pread from the page cache is) would queue the whole
+            // blob there: 16 pulls of a 150 MB blob held 350 MB of chunks. Waiting for the loop
+            // to run a task queued after the write keeps one or two chunks in flight per response.
+            try await channel.eventLoop.submit {}.get()
+            done += Int64(chunk.readableBytes)
+        }
+    }
+
+    /// File regions over `[offset, offset + length)` when every page of it is in the page cache
+    /// (so `sendfile` on the event loop will not wait for the disk), or nil when it must be read.
+    /// Each region has a duplicate descriptor of its own: a `NIOFileHandle` closes what it holds
+    /// and refuses a second use at the same time, and two event loops may send one bundle at
+    /// once. No descriptor to spare (EMFILE) also answers nil: the range is read instead.
+    private static func cachedRegions(_ file: PositionalFile, from offset: Int64, length: Int64) async throws -> [FileRegion]? {
+        try await Blocking.run {
+            guard file.isCached(from: offset, length: length) else { return nil }
+            var regions: [FileRegion] = []
+            for extent in file.extents(from: offset, length: length) {
+                let descriptor = dup(extent.descriptor)
+                guard descriptor >= 0 else {
+                    try Self.close(regions)
+                    return nil
+                }
+                let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
+                regions.append(FileRegion(fileHandle: handle, readerIndex: Int(extent.offset), endIndex: Int(extent.offset + extent.length)))
+            }
+            return regions
+        }
+    }
+
+    /// Sends `regions` with `sendfile` through the connection's `RegionSplicer`, waits until the
+    /// socket has taken them, and closes their descriptors whatever happened.
+    private static func splice(_ regions: [FileRegion], into writer: inout any ResponseBodyWriter, channel: any Channel) async throws {
+        let outcome: Result<Void, any Error>
+        do {
+            let sent = try await channel.eventLoop.submit {
+                let promise = channel.eventLoop.makePromise(of: Void.self)
+                try channel.pipeline.syncOperations.handler(type: RegionSplicer.self).expect(regions, sent: promise)
+                return promise.futureResult
+            }.get()
+            do {
+                try await writer.write(ByteBuffer())  // the marker the splicer replaces
+            } catch {
+                // The splicer may still hold the regions: drop them (a connection that closed
+                // has dropped them already) and wait for that before their descriptors close.
+                // `sent` then fails too; the error worth reporting is the marker's.
+                channel.eventLoop.execute {
+                    if let splicer = try? channel.pipeline.syncOperations.handler(type: RegionSplicer.self) { splicer.cancel(error) }
+                }
+                try? await sent.get()
+                throw error
+            }
+            try await sent.get()
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        try Self.close(regions)
+        try outcome.get()
+    }
+
+    /// Closes the regions' descriptors (every one, reporting the first failure).
+    private static func close(_ regions: [FileRegion]) throws {
+        var failure: (any Error)?
+        for region in regions {
+            do { try region.fileHandle.close() } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
     }
 
     /// `count` bytes at `offset`, read off the cooperative pool; a short read is an error (the

@@ -56,15 +56,21 @@ public enum BundleServer {
         // The password file and the TLS files first: a mistake in them is reported at once,
         // not after --verify has read every blob.
         let credentials = try options.htpasswd.map { path throws(FerryServeError) in try PullCredentials(path: path) }
-        var builder = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .seconds(max(options.idleTimeout.components.seconds, 1))))
-        if let tls = options.tls { builder = try Self.tls(builder, certificate: tls.certificate, key: tls.key) }
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(max(options.idleTimeout.components.seconds, 1)))
+        let builder: HTTPServerBuilder
+        if let tls = options.tls {
+            builder = try Self.tls(.http1(configuration: http1), certificate: tls.certificate, key: tls.key)
+        } else {
+            builder = HTTPServerBuilder { responder in SplicingHTTP1Channel(base: HTTP1Channel(responder: responder, configuration: http1)) }
+        }
         let digests = bundles.catalog.digests
         if options.verifyAtStart {
             let damaged = try await verdicts.checkAll(digests)
             let bytes = digests.reduce(Int64(0)) { $0 + (bundles.catalog.blob($1)?.size ?? 0) }
             events(.checked(blobs: digests.count, bytes: bytes, damaged: damaged.count))
         }
-        let responder = BundleResponder(bundles: bundles, verdicts: verdicts, credentials: credentials, events: events)
+        let responder = BundleResponder(bundles: bundles, verdicts: verdicts, credentials: credentials, events: events,
+                                        splices: options.tls == nil)
         let images = bundles.bundles.reduce(0) { $0 + $1.index.images.count }
         let scheme = options.tls == nil ? "http" : "https"
         let server: any Service

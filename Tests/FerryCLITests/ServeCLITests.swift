@@ -151,6 +151,84 @@ import Testing
         }
     }
 
+    /// Blobs go out with sendfile when their pages are in memory and are read otherwise: a
+    /// split bundle (a blob across two parts goes out as one body) and the same bundle with its
+    /// pages dropped from memory send the same bytes, whole and by Range.
+    @Test func splitAndUncachedBundlesSendTheSameBytes() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let corpus = try await source.push(seed: 22)
+        let dir = try Self.scratch("split")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let web = try #require(corpus.image("apps/web:1.0"))
+        let export = try CLITests.ferry(["export", web.reference, "-o", "s.tar", "--split-size", "5K", "-q"], directory: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let parts = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("s.tar.part-") }.sorted()
+        #expect(parts.count > 2, "\(parts)")
+        let layers = web.manifests.flatMap(\.layers)
+        #expect(layers.contains { $0.size > 5000 }, "a layer larger than a part spans two")
+        let server = try FerryServer.start([dir + "/" + parts[0]], in: dir)
+        defer { server.stop() }
+        func fetchEveryLayer() throws {
+            for layer in layers {
+                let url = "http://\(server.address)/v2/apps/web/blobs/\(layer.digest)"
+                let whole = try FerryServer.curl([], url)
+                #expect(whole.status == 200 && Self.sha256(whole.body) == layer.digest)
+                let middle = try FerryServer.curl(["-r", "1-\(layer.size - 2)"], url)
+                #expect(middle.status == 206 && middle.body == Data(whole.body.dropFirst().dropLast()))
+            }
+        }
+        try fetchEveryLayer()
+        // Written back and dropped from the page cache: now every byte is read, not spliced.
+        for part in parts {
+            let descriptor = open(dir + "/" + part, O_RDONLY)
+            #expect(descriptor >= 0)
+            #expect(fsync(descriptor) == 0)
+            #expect(posix_fadvise(descriptor, 0, 0, POSIX_FADV_DONTNEED) == 0)
+            close(descriptor)
+        }
+        try fetchEveryLayer()
+        #expect(!server.logText.contains("cut off"), "\(server.logText)")
+    }
+
+    /// SIGTERM stops new connections and lets the download in flight finish: a blob several
+    /// times larger than the socket buffers, read slowly, arrives whole, then the server exits 0.
+    @Test func sigtermFinishesTheDownloadInFlight() async throws {
+        let source = try await TestRegistry.start()
+        defer { source.stop() }
+        let corpus = try await source.push(profile: "bench", seed: 23, scaleMB: 100)
+        let dir = try Self.scratch("drain")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let image = try #require(corpus.images.max { a, b in
+            (a.manifests.flatMap(\.layers).map(\.size).max() ?? 0) < (b.manifests.flatMap(\.layers).map(\.size).max() ?? 0)
+        })
+        let layer = try #require(image.manifests.flatMap(\.layers).max { $0.size < $1.size })
+        #expect(layer.size > 16 << 20, "larger than the socket buffers, and more than one sendfile segment")
+        let export = try CLITests.ferry(["export", image.reference, "-o", "b.tar", "-q"], directory: dir)
+        #expect(export.status == 0, "\(export.stderr)")
+        let server = try FerryServer.start([dir + "/b.tar"], in: dir)
+        defer { server.stop() }
+        let url = "http://\(server.address)/v2/\(image.repository)/blobs/\(layer.digest)"
+        // About 3 s at 8 MB/s, not counting the check of the blob before its first byte.
+        let rate = max(layer.size / 3, 1 << 20)
+        let download = try ChildProcess.launch("/usr/bin/curl", ["-s", "--limit-rate", "\(rate)", "-o", dir + "/blob", "-w", "%{http_code}", url],
+                                               logPath: dir + "/curl.log")
+        try await Task.sleep(for: .seconds(1))
+        #expect(download.isRunning, "the download is still under way when the server is told to stop")
+        kill(server.process.pid, SIGTERM)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(throws: Tool.Failure.self, "no new connection once stopping") {
+            try Tool.run("/usr/bin/curl", ["-s", "-f", "-o", "/dev/null", "http://\(server.address)/v2/"])
+        }
+        #expect(await download.wait() == 0)
+        #expect(download.logTail(lines: 1).hasSuffix("200"), "\(download.logTail(lines: 1))")
+        let body = try Data(contentsOf: URL(fileURLWithPath: dir + "/blob"))
+        #expect(body.count == layer.size && Self.sha256(body) == layer.digest)
+        #expect(server.process.waitForExit(timeout: 30))
+        #expect(server.process.exitStatus == 0, "\(server.logText)")
+        #expect(!server.logText.contains("cut off"), "\(server.logText)")
+    }
+
     @Test func compressedBundlesAreRefusedOrServedFromTheCache() async throws {
         let source = try await TestRegistry.start()
         defer { source.stop() }
