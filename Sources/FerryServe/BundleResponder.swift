@@ -70,18 +70,42 @@ struct BundleResponder: Sendable {
             let (chunkSize, segmentSize, splices) = (self.chunkSize, self.segmentSize, self.splices)
             let body = ResponseBody(contentLength: Int(count)) { writer in
                 var sent: Int64 = 0
+                // The segment handed to the kernel and not yet taken by the socket: the next one
+                // is queued behind it before it is awaited, so the socket never runs dry while a
+                // segment is prepared (two segments in flight cost two descriptors, no memory).
+                var inFlight: Splice?
+                func settle() async throws {
+                    guard let previous = inFlight else { return }
+                    inFlight = nil
+                    try await previous.finish()
+                    sent += previous.length
+                }
                 do {
-                    while sent < count {
-                        let length = min(segmentSize, count - sent)
-                        if splices, let regions = try await Self.cachedRegions(file, from: offset + sent, length: length) {
-                            try await Self.splice(regions, into: &writer, channel: channel)
+                    var position: Int64 = 0
+                    while position < count {
+                        let length = min(segmentSize, count - position)
+                        if splices, let regions = try await Self.cachedRegions(file, from: offset + position, length: length) {
+                            let next = try await Splice.start(regions, into: &writer, channel: channel)
+                            do {
+                                try await settle()
+                            } catch {
+                                await next.abandon()
+                                throw error
+                            }
+                            inFlight = next
                         } else {
-                            try await Self.copy(file, from: offset + sent, length: length, chunkSize: chunkSize, into: &writer, channel: channel)
+                            try await settle()
+                            try await Self.copy(file, from: offset + position, length: length, chunkSize: chunkSize, into: &writer, channel: channel)
+                            sent += length
                         }
-                        sent += length
+                        position += length
                     }
+                    try await settle()
                     try await writer.finish(nil)
                 } catch {
+                    // The connection is lost; the first error is the one reported, and a segment
+                    // still queued is waited for only so that its descriptors close.
+                    await inFlight?.abandon()
                     record.finish(bytes: sent, note: "cut off: \(error)")
                     throw error
                 }
@@ -121,7 +145,7 @@ struct BundleResponder: Sendable {
             for extent in file.extents(from: offset, length: length) {
                 let descriptor = dup(extent.descriptor)
                 guard descriptor >= 0 else {
-                    try Self.close(regions)
+                    try Splice.close(regions)
                     return nil
                 }
                 let handle = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
@@ -129,46 +153,6 @@ struct BundleResponder: Sendable {
             }
             return regions
         }
-    }
-
-    /// Sends `regions` with `sendfile` through the connection's `RegionSplicer`, waits until the
-    /// socket has taken them, and closes their descriptors whatever happened.
-    private static func splice(_ regions: [FileRegion], into writer: inout any ResponseBodyWriter, channel: any Channel) async throws {
-        let outcome: Result<Void, any Error>
-        do {
-            let sent = try await channel.eventLoop.submit {
-                let promise = channel.eventLoop.makePromise(of: Void.self)
-                try channel.pipeline.syncOperations.handler(type: RegionSplicer.self).expect(regions, sent: promise)
-                return promise.futureResult
-            }.get()
-            do {
-                try await writer.write(ByteBuffer())  // the marker the splicer replaces
-            } catch {
-                // The splicer may still hold the regions: drop them (a connection that closed
-                // has dropped them already) and wait for that before their descriptors close.
-                // `sent` then fails too; the error worth reporting is the marker's.
-                channel.eventLoop.execute {
-                    if let splicer = try? channel.pipeline.syncOperations.handler(type: RegionSplicer.self) { splicer.cancel(error) }
-                }
-                try? await sent.get()
-                throw error
-            }
-            try await sent.get()
-            outcome = .success(())
-        } catch {
-            outcome = .failure(error)
-        }
-        try Self.close(regions)
-        try outcome.get()
-    }
-
-    /// Closes the regions' descriptors (every one, reporting the first failure).
-    private static func close(_ regions: [FileRegion]) throws {
-        var failure: (any Error)?
-        for region in regions {
-            do { try region.fileHandle.close() } catch { failure = failure ?? error }
-        }
-        if let failure { throw failure }
     }
 
     /// `count` bytes at `offset`, read off the cooperative pool; a short read is an error (the

@@ -21,36 +21,42 @@ final class RegionSplicer: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private var expected: (regions: [FileRegion], sent: EventLoopPromise<Void>)?
+    /// Regions waiting for their empty body part, in the order their responses wrote them.
+    private var expected: [(regions: [FileRegion], sent: EventLoopPromise<Void>)] = []
 
-    /// The next empty body part is to be replaced by `regions`. `sent` succeeds when the socket
-    /// has taken all of them, and fails when a write fails or the connection closes first.
+    /// The next empty body part not yet claimed is to be replaced by `regions`. `sent` succeeds
+    /// when the socket has taken all of them, and fails when a write fails or the connection
+    /// closes first. A response may expect its next segment before the last one's part has
+    /// passed: they are matched in order.
     func expect(_ regions: [FileRegion], sent: EventLoopPromise<Void>) {
-        cancel(ChannelError.inappropriateOperationForState)
-        expected = (regions, sent)
+        expected.append((regions, sent))
     }
 
-    /// Drops the regions expected, failing their promise with `error` (a response that could
-    /// not write its marker).
+    /// Drops every region expected, failing their promises with `error` (a response that could
+    /// not write its marker: the connection is done for).
     func cancel(_ error: any Error) {
-        guard let expected else { return }
-        self.expected = nil
-        expected.sent.fail(error)
+        let dropped = expected
+        expected = []
+        for expectation in dropped { expectation.sent.fail(error) }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard let expected, case .body(.byteBuffer(let marker)) = unwrapOutboundIn(data), marker.readableBytes == 0 else {
+        guard !expected.isEmpty, case .body(.byteBuffer(let marker)) = unwrapOutboundIn(data), marker.readableBytes == 0 else {
             context.write(data, promise: promise)
             return
         }
-        self.expected = nil
-        let writes = expected.regions.map { region in
+        let expectation = expected.removeFirst()
+        let writes = expectation.regions.map { region in
             let written = context.eventLoop.makePromise(of: Void.self)
             context.write(wrapOutboundOut(.body(.fileRegion(region))), promise: written)
             return written.futureResult
         }
-        let all = EventLoopFuture.andAllSucceed(writes, on: context.eventLoop)
-        all.cascade(to: expected.sent)
+        // Every write settled, then the first failure if any: the caller closes the regions'
+        // descriptors when this completes, so none may still be in use.
+        let all = EventLoopFuture.whenAllComplete(writes, on: context.eventLoop).flatMapThrowing { results in
+            for result in results { try result.get() }
+        }
+        all.cascade(to: expectation.sent)
         all.cascade(to: promise)
     }
 
