@@ -38,23 +38,29 @@ extension PositionalFile {
     /// Why ask: `sendfile` on an event loop thread reads the file on that thread, and a page
     /// that must come from a slow disk (a USB stick) would stall every connection the loop
     /// serves; `ferry serve` sends such a range by reading it on a thread of its own instead.
-    /// Asked with `mincore` on a short-lived read-only mapping of the range (mapping it reads
-    /// nothing). False when it cannot tell (a mapping refused) or when the range runs past the
-    /// planned end of the parts.
     public func isCached(from offset: Int64, length: Int64) -> Bool {
+        cachedExtents(from: offset, length: length) != nil
+    }
+
+    /// The runs of `[offset, offset + length)` (as `extents(from:length:)`) when every page of
+    /// them is in the page cache, else nil: one pass for a caller that checks and then sends.
+    /// Asked with `mincore` on a short-lived read-only mapping of each run (mapping it reads
+    /// nothing). Nil also when it cannot tell (a mapping refused) or when the range runs past
+    /// the planned end of the parts.
+    public func cachedExtents(from offset: Int64, length: Int64) -> [FileExtent]? {
         let page = Int64(sysconf(Int32(_SC_PAGESIZE)))
-        guard page > 0 else { return false }
-        var covered: Int64 = 0
-        for extent in extents(from: offset, length: length) {
+        guard page > 0 else { return nil }
+        let runs = extents(from: offset, length: length)
+        guard runs.reduce(0, { $0 + $1.length }) == length else { return nil }
+        for extent in runs {
             let start = extent.offset / page * page
             let span = Int(extent.offset + extent.length - start)
             guard let base = mmap(nil, span, PROT_READ, MAP_SHARED, extent.descriptor, off_t(start)),
-                  base != UnsafeMutableRawPointer(bitPattern: -1) else { return false }
+                  base != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
             defer { munmap(base, span) }
             var pages = [UInt8](repeating: 0, count: (span + Int(page) - 1) / Int(page))
-            guard mincore(base, span, &pages) == 0, pages.allSatisfy({ $0 & 1 == 1 }) else { return false }
-            covered += extent.length
+            guard mincore(base, span, &pages) == 0, pages.allSatisfy({ $0 & 1 == 1 }) else { return nil }
         }
-        return covered == length
+        return runs
     }
 }

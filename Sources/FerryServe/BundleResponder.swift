@@ -140,9 +140,9 @@ struct BundleResponder: Sendable {
     /// once. No descriptor to spare (EMFILE) also answers nil: the range is read instead.
     private static func cachedRegions(_ file: PositionalFile, from offset: Int64, length: Int64) async throws -> [FileRegion]? {
         try await Blocking.run {
-            guard file.isCached(from: offset, length: length) else { return nil }
+            guard let extents = file.cachedExtents(from: offset, length: length) else { return nil }
             var regions: [FileRegion] = []
-            for extent in file.extents(from: offset, length: length) {
+            for extent in extents {
                 let descriptor = dup(extent.descriptor)
                 guard descriptor >= 0 else {
                     try Splice.close(regions)
